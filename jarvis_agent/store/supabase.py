@@ -1,0 +1,50 @@
+"""Supabase transport: the `supabase` client's async `rpc`, i.e. POST /rest/v1/rpc/<fn> on PostgREST.
+
+Used for hosted deployments with the service role key (it bypasses RLS: gym and member ids come from the session).
+PostgREST returns the SQL error's code, message, hint and details, which map to the same typed errors as the direct
+Postgres transport.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+from postgrest import APIError
+from supabase import AsyncClient, AsyncClientOptions, acreate_client
+
+from .base import JSON, Store
+from .errors import StoreError, Unavailable, error_from_sqlstate
+
+logger = logging.getLogger(__name__)
+
+
+class SupabaseStore(Store):
+    kind = "supabase"
+
+    def __init__(self, client: AsyncClient) -> None:
+        self.client = client
+
+    @classmethod
+    async def connect(cls, url: str, service_role_key: str, *, timeout: float = 10.0) -> SupabaseStore:
+        options = AsyncClientOptions(postgrest_client_timeout=timeout, auto_refresh_token=False,
+                                     persist_session=False)
+        return cls(await acreate_client(url, service_role_key, options))
+
+    async def _call(self, fn: str, params: dict[str, Any]) -> JSON:
+        try:
+            response = await self.client.rpc(fn, params).execute()
+        except APIError as exc:
+            code = exc.code or ""
+            # PGRST000-PGRST003: PostgREST cannot reach or use the database; 5xx without a body: a gateway error.
+            if code.startswith("PGRST00") or (code.isdigit() and int(code) >= 500):
+                raise Unavailable(detail=f"PostgREST {code}: {exc.message}") from exc
+            details = exc.details if isinstance(exc.details, str) else None
+            err = error_from_sqlstate(code, exc.message, exc.hint, details)
+            if type(err) is StoreError:
+                logger.error("data function %s failed with code %s", fn, code)
+            raise err from exc
+        except httpx.HTTPError as exc:
+            raise Unavailable(detail=f"Supabase unreachable: {type(exc).__name__}") from exc
+        return response.data
