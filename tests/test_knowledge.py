@@ -417,7 +417,8 @@ async def test_get_gym_leaderboard(ro_store: PostgresStore, ro_db_url: str, demo
 
 async def test_leaderboard_refresh_reflects_new_visits(store: PostgresStore, db_url: str, demo) -> None:
     sql(db_url, "insert into visit_history (gym_id, member_id, checked_in_at, checked_out_at) "
-                "select %s, %s, now() - make_interval(mins => i), now() - make_interval(mins => i) + interval '1 second' "
+                "select %s, %s, now() - make_interval(mins => i), "
+                "now() - make_interval(mins => i) + interval '1 second' "
                 "from generate_series(1, 200) i", demo.paris, demo.member)
     await store.refresh_leaderboard(demo.paris)
     board = await store.get_gym_leaderboard(demo.paris, member_id=demo.member)

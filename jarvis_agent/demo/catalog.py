@@ -248,7 +248,8 @@ def faq_entries(gym: GymSpec) -> list[tuple[str, str, str, str]]:
          "bilan forme de démarrage est offert.", "tarifs", "prix coaching personnel tarif coach"),
         ("Quels sont les tarifs des abonnements ?",
          "L'abonnement sans engagement est à 39 euros par mois, 34 euros avec six mois d'engagement et 29 euros "
-         "avec douze mois. Les frais d'inscription sont de 49 euros.", "tarifs", "prix coût combien abonnement formule mois tarif"),
+         "avec douze mois. Les frais d'inscription sont de 49 euros.", "tarifs",
+         "prix coût combien abonnement formule mois tarif"),
         ("Puis-je suspendre mon abonnement ?",
          "Oui, pour raison médicale ou un déplacement de plus d'un mois, sur justificatif, jusqu'à trois mois par "
          "an. La demande se fait à l'accueil.", "abonnement", "pause suspension gel blessure voyage"),

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 from postgrest import APIError
+
 from supabase import AsyncClient, AsyncClientOptions, acreate_client
 
 from .base import JSON, Store
@@ -27,8 +28,8 @@ class SupabaseStore(Store):
         self.client = client
 
     @classmethod
-    async def connect(cls, url: str, service_role_key: str, *, timeout: float = 10.0) -> SupabaseStore:
-        options = AsyncClientOptions(postgrest_client_timeout=timeout, auto_refresh_token=False,
+    async def connect(cls, url: str, service_role_key: str, *, request_timeout: float = 10.0) -> SupabaseStore:
+        options = AsyncClientOptions(postgrest_client_timeout=request_timeout, auto_refresh_token=False,
                                      persist_session=False)
         return cls(await acreate_client(url, service_role_key, options))
 
