@@ -20,8 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jarvis_agent.store", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["migrate", "status", "url"])
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     url = settings.database_url or embedded_postgres(settings).start()
     if args.command == "migrate":
         applied = migrate(url, settings.jarvis_migrations_dir)

@@ -64,6 +64,17 @@ def redis_connection(settings: Settings | None = None) -> redis.Redis:
     return redis.Redis.from_url(redis_url(settings))
 
 
+def stop_embedded() -> None:
+    """Detach this process from the embedded servers it started or joined; each stops if it was the last user."""
+    with _lock:
+        servers = [*_embedded_pg.values(), *_embedded_redis.values()]
+        _embedded_pg.clear()
+        _embedded_redis.clear()
+        _migrated.clear()
+    for server in servers:
+        server.stop()
+
+
 async def open_store(settings: Settings | None = None) -> Store:
     """The data API over the configured transport: Supabase PostgREST or pooled direct Postgres."""
     s = settings or get_settings()

@@ -1,0 +1,66 @@
+"""The local stack (the README's main-job command): provisions the embedded services and the demo, stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from jarvis_agent.settings import REPO_ROOT
+from jarvis_agent.stack import _redact
+
+
+def stack_env(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SUPABASE_URL")}
+    env["JARVIS_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def server_running(data_dir: Path) -> bool:
+    pid_file = data_dir / "postgres" / "postmaster.pid"
+    return pid_file.exists() and psutil.pid_exists(int(pid_file.read_text().split()[0]))
+
+
+def test_stack_once_provisions_and_exits(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "jarvis_agent.stack", "--once", "--demo-members", "30"],
+                          capture_output=True, text=True, env=stack_env(tmp_path), cwd=REPO_ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "local stack ready" in done.stdout
+    for slug in ("paris-bastille", "lyon-part-dieu", "marseille-vieux-port"):
+        assert slug in done.stdout
+    assert "(embedded)" in done.stdout
+    assert not server_running(tmp_path)  # the only user left: the embedded Postgres stopped
+
+
+def test_stack_waits_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "jarvis_agent.stack", "--no-demo"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=stack_env(tmp_path), cwd=REPO_ROOT)
+    try:
+        deadline = time.monotonic() + 120
+        lines = []
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "Ctrl-C to stop" in line:
+                break
+        assert any("local stack ready" in line for line in lines), proc.stderr.read() if proc.poll() else lines
+        assert server_running(tmp_path)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+        assert "stopped" in proc.stdout.read()
+        assert not server_running(tmp_path)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_printed_urls_hide_passwords() -> None:
+    assert _redact("postgresql://jarvis:s3cr3t@db.example.com:5432/jarvis") == \
+        "postgresql://jarvis:***@db.example.com:5432/jarvis"
+    assert _redact("redis://:hunter2@cache:6379/0") == "redis://:***@cache:6379/0"
+    assert _redact("unix:///tmp/redis.socket") == "unix:///tmp/redis.socket"
