@@ -106,7 +106,6 @@ async def run(url: str, iterations: int) -> dict[str, dict]:
     await b.time("get_workout_recommendations", "read", lambda i: s.get_workout_recommendations(gym, m(i)))
     await b.time("get_gym_leaderboard", "read", lambda i: s.get_gym_leaderboard(gym, m(i)))
     await b.time("get_faq_answer", "read", lambda i: s.get_faq_answer(gym, questions[i % len(questions)]))
-    await b.time("list_pending_sessions", "read", lambda i: s.list_pending_sessions(limit=100))
 
     # --- writes (each iteration a distinct, valid action) ------------------------------------------------------------
     slots = []
@@ -155,6 +154,7 @@ async def run(url: str, iterations: int) -> dict[str, dict]:
         "id": str(sessions[i]), "gym_id": str(gym), "member_id": str(m(i)), "transcript": transcript,
         "metrics": {"turns": 10}, "interactions": [{"seq": k, "tool_name": "get_gym_info"} for k in range(5)]}))
     await b.time("mark_session_analytics", "write", lambda i: s.mark_session_analytics(sessions[i], "queued"))
+    await b.time("claim_pending_sessions (none pending)", "write", lambda i: s.claim_pending_sessions(limit=100))
     await b.time("save_session_analytics", "write",
                  lambda i: s.save_session_analytics(sessions[i], {"sentiment": {"score": 0.2}}, 0.2, "neutral"))
 

@@ -298,3 +298,46 @@ async def test_actions_require_an_idempotency_key(store: PostgresStore, db_url: 
     with pytest.raises(InvalidInput):
         await store.log_feedback(demo.paris, "autre", "Merci", "positive", "k" * 201)
     assert table_counts(db_url) == before
+
+
+# --- regressions found in review ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("naive", ["2030-06-03T18:00:00", "2030-06-03 18:00", datetime(2030, 6, 3, 18, 0)])
+async def test_times_without_a_utc_offset_are_refused(store: PostgresStore, db_url: str, demo, naive) -> None:
+    before = table_counts(db_url)
+    for call in (store.book_coach_appointment(demo.paris, demo.member, naive, "k-naive"),
+                 store.enroll_group_class(demo.paris, demo.member, "k-naive", class_name="Yoga", starts_at=naive),
+                 store.cancel_booking(demo.paris, demo.member, "k-naive", starts_at=naive),
+                 store.check_class_availability(demo.paris, "yoga", starts_at=naive)):
+        with pytest.raises(InvalidInput) as err:
+            await call
+        assert err.value.reason == "naive_datetime"
+    assert table_counts(db_url) == before
+
+
+async def test_a_class_cancelled_by_the_gym_cancels_its_bookings(store: PostgresStore, db_url: str, demo) -> None:
+    target = await open_class(store, demo)
+    enrolment = await store.enroll_group_class(demo.paris, demo.member, "k-gym-cancel", class_id=target["class_id"])
+    sql(db_url, "update group_classes set status = 'cancelled' where id = %s", target["class_id"])
+    bookings = (await store.list_member_bookings(demo.paris, demo.member, limit=50))["bookings"]
+    assert enrolment["booking_id"] not in [b["booking_id"] for b in bookings]
+    assert sql(db_url, "select status from bookings where id = %s", enrolment["booking_id"]) == [("cancelled",)]
+    with pytest.raises(NotFound):
+        await store.cancel_booking(demo.paris, demo.member, "k-cx", booking_id=enrolment["booking_id"])
+
+
+async def test_enrolment_by_id_beyond_the_horizon_is_refused(store: PostgresStore, db_url: str, demo) -> None:
+    (far,), = sql(db_url, "insert into group_classes (gym_id, name, starts_at, duration_minutes, capacity) "
+                          "values (%s, 'Yoga lointain', now() + interval '120 days', 60, 10) returning id", demo.paris)
+    with pytest.raises(InvalidInput) as err:
+        await store.enroll_group_class(demo.paris, demo.member, "k-far", class_id=far)
+    assert err.value.reason == "too_far"
+
+
+async def test_blank_kind_means_any_booking(store: PostgresStore, db_url: str, demo) -> None:
+    sql(db_url, "update coach_appointments set status = 'cancelled' where member_id = %s", demo.member)
+    sql(db_url, "update class_enrollments set status = 'cancelled' where member_id = %s", demo.member)
+    target = await open_class(store, demo)
+    enrolment = await store.enroll_group_class(demo.paris, demo.member, "k-e", class_id=target["class_id"])
+    cancelled = await store.cancel_booking(demo.paris, demo.member, "k-c", kind="", name="")
+    assert cancelled["booking_id"] == enrolment["booking_id"]

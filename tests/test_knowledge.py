@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
-from jarvis_agent.store import InvalidInput, NotFound
+from jarvis_agent.store import Conflict, InvalidInput, NotFound
 from jarvis_agent.store.postgres import PostgresStore
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -454,3 +454,65 @@ async def test_get_faq_answer_errors(ro_store: PostgresStore, demo) -> None:
         await ro_store.get_faq_answer(demo.paris, "")
     with pytest.raises(InvalidInput):
         await ro_store.get_faq_answer(demo.paris, "horaires", min_score=2)
+
+
+# --- regressions found in review ---------------------------------------------------------------------------------
+
+async def test_near_miss_coach_names_are_ambiguous_not_guessed(store: PostgresStore, db_url: str, demo) -> None:
+    sql(db_url, "update coaches set is_active = false where gym_id = %s", demo.paris)
+    for first, last in (("Justine", "Brunet"), ("Justine", "Leroy"), ("Karim", "Benali")):
+        (coach,), = sql(db_url, "insert into coaches (gym_id, first_name, last_name) values (%s, %s, %s) "
+                                "returning id", demo.paris, first, last)
+        sql(db_url, "insert into coach_schedules (gym_id, coach_id, weekday, start_time, end_time) "
+                    "select %s, %s, d, '08:00', '20:00' from generate_series(1, 7) d", demo.paris, coach)
+    for said in ("Justine", "Justin", "justine"):
+        with pytest.raises(Conflict) as err:
+            await store.check_coach_availability(demo.paris, coach_name=said)
+        assert err.value.reason == "ambiguous_coach" and "Justine Brunet" in err.value.message
+    assert (await store.check_coach_availability(demo.paris, coach_name="Justine Leroy"))["coach"]["name"] == \
+        "Justine Leroy"
+    assert (await store.check_coach_availability(demo.paris, coach_name="Karime"))["coach"]["name"] == \
+        "Karim Benali"  # one close spelling: no doubt
+
+
+async def test_class_availability_by_id_beyond_the_first_week(store: PostgresStore, demo) -> None:
+    later = datetime.now(PARIS).date() + timedelta(days=10)
+    target = (await store.get_weekly_schedule(demo.paris, from_date=later, days=1))["classes"][0]
+    found = await store.check_class_availability(demo.paris, class_id=target["class_id"])
+    assert [c["class_id"] for c in found["classes"]] == [target["class_id"]]
+
+
+async def test_listings_stop_at_the_booking_horizon(store: PostgresStore, demo) -> None:
+    horizon = datetime.now(PARIS) + timedelta(days=90)
+    start = horizon.date() - timedelta(days=3)
+    schedule = await store.get_weekly_schedule(demo.paris, from_date=start, days=14)
+    assert schedule["classes"] and schedule["to"] == horizon.date().isoformat()
+    assert all(datetime.fromisoformat(c["when"]["at"]) <= horizon for c in schedule["classes"])
+    slots = (await store.check_coach_availability(demo.paris, member_id=demo.member, from_date=start, days=14))
+    assert all(datetime.fromisoformat(s["at"]) <= horizon for s in slots["slots"])
+    for slot in slots["slots"][-1:]:  # what is offered can be booked
+        booked = await store.book_coach_appointment(demo.paris, demo.member, slot["at"], "k-horizon")
+        assert booked["status"] == "booked"
+
+
+async def test_a_past_months_leaderboard_is_finalised(store: PostgresStore, db_url: str, demo) -> None:
+    first_of_month = datetime.now(PARIS).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    previous = (first_of_month - timedelta(days=1)).strftime("%Y-%m")
+    last_evening = first_of_month - timedelta(hours=4)
+    # As if last month's ranking was computed a day before the month ended, and visits came after.
+    sql(db_url, "update leaderboards set computed_at = %s where gym_id = %s and period = %s",
+        last_evening - timedelta(days=1), demo.paris, previous)
+    sql(db_url, "insert into visit_history (gym_id, member_id, checked_in_at) "
+                "select %s, %s, %s::timestamptz - make_interval(mins => i) from generate_series(1, 60) i",
+        demo.paris, demo.member, last_evening)
+    board = await store.get_gym_leaderboard(demo.paris, member_id=demo.member, period=previous)
+    assert board["me"]["rank"] == 1
+    (computed,), = sql(db_url, "select min(computed_at) from leaderboards where gym_id = %s and period = %s",
+                       demo.paris, previous)
+    assert computed >= first_of_month
+
+
+async def test_blank_optional_choices_mean_unspecified(ro_store: PostgresStore, demo) -> None:
+    everything = await ro_store.get_equipment_status(demo.paris)
+    assert await ro_store.get_equipment_status(demo.paris, status="") == everything
+    assert await ro_store.get_equipment_status(demo.paris, status="  ") == everything

@@ -119,23 +119,51 @@ async def test_persist_refuses_a_member_or_session_of_another_gym(store: Postgre
 
 
 async def test_analytics_pipeline_states(store: PostgresStore, db_url: str, demo) -> None:
+    sql(db_url, "update voice_sessions set analytics_status = 'done'")
     session_id = uuid.uuid4()
     await store.persist_voice_session(session_payload(demo, session_id))
-    pending = await store.list_pending_sessions()
-    assert str(session_id) in [s["session_id"] for s in pending["sessions"]]
-    await store.mark_session_analytics(session_id, "queued")
-    assert str(session_id) not in [s["session_id"] for s in (await store.list_pending_sessions())["sessions"]]
+
+    def claimed(result: dict) -> list[str]:
+        return [s["session_id"] for s in result["sessions"]]
+
+    assert claimed(await store.claim_pending_sessions()) == [str(session_id)]
+    assert sql(db_url, "select analytics_status from voice_sessions where id = %s", session_id) == [("queued",)]
+    assert claimed(await store.claim_pending_sessions()) == []  # already claimed
     # A job stuck in "queued" (lost, or its worker died) comes back to the sweeper once stale.
-    stale = await store.list_pending_sessions(stale_seconds=0)
-    assert str(session_id) in [s["session_id"] for s in stale["sessions"]]
+    assert claimed(await store.claim_pending_sessions(stale_seconds=0)) == [str(session_id)]
+    await store.mark_session_analytics(session_id, "pending")  # the enqueue failed: Redis down
+    await store.mark_session_analytics(session_id, "processing")
     await store.mark_session_analytics(session_id, "failed", error="x" * 5000)
     (status, error), = sql(db_url, "select analytics_status, analytics_error from voice_sessions where id = %s",
                            session_id)
     assert status == "failed" and len(error) == 2000
+    await store.mark_session_analytics(session_id, "processing")  # retried
+    await store.save_session_analytics(session_id, {"sentiment": {"score": 0.1}}, 0.1, "neutral")
+    # done is final: a late or duplicate worker cannot move it back.
+    for late in ("queued", "processing", "pending", "failed"):
+        with pytest.raises(Conflict) as err:
+            await store.mark_session_analytics(session_id, late)
+        assert err.value.reason == "invalid_transition"
+    assert claimed(await store.claim_pending_sessions(stale_seconds=0)) == []
+    with pytest.raises(InvalidInput):
+        await store.mark_session_analytics(session_id, "done")  # only save_session_analytics finishes a session
     with pytest.raises(InvalidInput):
         await store.mark_session_analytics(session_id, "teleported")
     with pytest.raises(NotFound):
         await store.mark_session_analytics(uuid.uuid4(), "queued")
+
+
+async def test_concurrent_sweepers_never_claim_the_same_session(store: PostgresStore, db_url: str, demo) -> None:
+    import asyncio
+
+    sql(db_url, "update voice_sessions set analytics_status = 'done'")
+    ids = {str(uuid.uuid4()) for _ in range(40)}
+    for session_id in ids:
+        await store.persist_voice_session(session_payload(demo, uuid.UUID(session_id)))
+    results = await asyncio.gather(*(store.claim_pending_sessions(limit=7) for _ in range(8)))
+    batches = [[s["session_id"] for s in r["sessions"]] for r in results]
+    flat = [s for batch in batches for s in batch]
+    assert len(flat) == len(set(flat)) == 40 and set(flat) == ids
 
 
 async def test_save_session_analytics(store: PostgresStore, db_url: str, demo) -> None:

@@ -58,7 +58,6 @@ def read_calls(demo) -> dict:
         "get_faq_answer": lambda s: s.get_faq_answer(demo.paris, "Y a-t-il un sauna ?"),
         "find_video_tutorial": lambda s: s.find_video_tutorial(demo.paris, "squat"),
         "list_member_bookings": lambda s: s.list_member_bookings(demo.paris, demo.member),
-        "list_pending_sessions": lambda s: s.list_pending_sessions(limit=5),
     }
 
 

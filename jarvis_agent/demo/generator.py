@@ -140,10 +140,10 @@ class DemoGenerator:
     def _gym(self, gi: int, gym_id: uuid.UUID, spec: catalog.GymSpec) -> None:
         rng, d = self.rng, self.data
         d.add("gyms", ["id", "slug", "name", "address", "postal_code", "city", "latitude", "longitude", "timezone",
-                       "phone", "email", "opening_hours", "amenities", "max_occupancy", "classes_materialized_until"],
+                       "phone", "email", "opening_hours", "amenities", "max_occupancy"],
               (gym_id, spec.slug, spec.name, spec.address, spec.postal_code, spec.city, spec.latitude,
                spec.longitude, TZ_NAME, spec.phone, f"contact.{spec.slug}@example.com", catalog.OPENING_HOURS,
-               catalog.AMENITIES, spec.max_occupancy, self.today + timedelta(days=28)))
+               catalog.AMENITIES, spec.max_occupancy))
         d.add("gym_managers", ["id", "gym_id", "user_id", "full_name", "email", "role"],
               (_uuid(rng), gym_id, demo_manager_user_id(spec.slug), f"Gérant {spec.city}",
                f"gerant.{spec.slug}@example.com", "manager"))

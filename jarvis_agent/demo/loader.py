@@ -88,6 +88,10 @@ def seed_demo(url: str, *, members: int = 2000, seed: int = 7, as_of: datetime |
                 columns, rows = data.rows[table]
                 _copy_rows(conn, table, columns, rows)
                 counts[table] = len(rows)
+        # Loading the timetable rewound the materialisation watermark (see sync_timetable): the dated classes above
+        # already cover four weeks ahead.
+        conn.execute("update public.gyms set classes_materialized_until = %s where id = any(%s)",
+                     (generator.today + timedelta(days=28), data.gym_ids))
         for gym_id in data.gym_ids:
             for period in _leaderboard_periods(generator):
                 conn.execute("select public.refresh_leaderboard(%s, %s)", (gym_id, period))

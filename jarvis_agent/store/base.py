@@ -34,6 +34,21 @@ def rpc_params(params: Mapping[str, Any]) -> dict[str, Any]:
     return {name: to_jsonable_python(value) for name, value in params.items() if value is not None}
 
 
+def aware(value: datetime | str | None) -> datetime | str | None:
+    """A moment must carry its UTC offset: a bare "2026-11-24T18:00" would be read in the database session's time
+    zone (UTC on Supabase), not the gym's, and book the wrong hour. Malformed text passes through: the database
+    reports it as an invalid date."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+    if parsed.utcoffset() is None:
+        raise InvalidInput("L'heure doit préciser son fuseau horaire.", reason="naive_datetime")
+    return value
+
+
 def check_function_name(fn: str) -> str:
     if not _IDENTIFIER.match(fn):
         raise ValueError(f"invalid function name: {fn!r}")
@@ -111,7 +126,7 @@ class Store(ABC):
     async def check_class_availability(self, gym_id: UUID, class_name: str | None = None, on_date: date | None = None,
                                        starts_at: datetime | None = None, class_id: UUID | None = None) -> JSON:
         return await self.rpc("check_class_availability", p_gym_id=gym_id, p_class_name=class_name, p_date=on_date,
-                              p_starts_at=starts_at, p_class_id=class_id)
+                              p_starts_at=aware(starts_at), p_class_id=class_id)
 
     async def get_member_achievements(self, gym_id: UUID, member_id: UUID) -> JSON:
         return await self.rpc("get_member_achievements", p_gym_id=gym_id, p_member_id=member_id)
@@ -140,7 +155,7 @@ class Store(ABC):
                                      coach_name: str | None = None, duration_minutes: int | None = None,
                                      note: str | None = None) -> JSON:
         return await self.rpc("book_coach_appointment", p_gym_id=gym_id, p_member_id=member_id,
-                              p_starts_at=starts_at, p_idempotency_key=idempotency_key, p_coach_name=coach_name,
+                              p_starts_at=aware(starts_at), p_idempotency_key=idempotency_key, p_coach_name=coach_name,
                               p_duration_minutes=duration_minutes, p_note=note)
 
     async def enroll_group_class(self, gym_id: UUID, member_id: UUID, idempotency_key: str,
@@ -148,14 +163,14 @@ class Store(ABC):
                                  starts_at: datetime | None = None) -> JSON:
         return await self.rpc("enroll_group_class", p_gym_id=gym_id, p_member_id=member_id,
                               p_idempotency_key=idempotency_key, p_class_id=class_id, p_class_name=class_name,
-                              p_starts_at=starts_at)
+                              p_starts_at=aware(starts_at))
 
     async def cancel_booking(self, gym_id: UUID, member_id: UUID, idempotency_key: str,
                              booking_id: UUID | None = None, kind: str | None = None,
                              starts_at: datetime | None = None, name: str | None = None) -> JSON:
         return await self.rpc("cancel_booking", p_gym_id=gym_id, p_member_id=member_id,
                               p_idempotency_key=idempotency_key, p_booking_id=booking_id, p_kind=kind,
-                              p_starts_at=starts_at, p_name=name)
+                              p_starts_at=aware(starts_at), p_name=name)
 
     async def send_sms_reminder(self, gym_id: UUID, member_id: UUID, message: str, idempotency_key: str) -> JSON:
         return await self.rpc("send_sms_reminder", p_gym_id=gym_id, p_member_id=member_id, p_message=message,
@@ -200,13 +215,16 @@ class Store(ABC):
                               p_member_id=member_id, p_kiosk_id=kiosk_id)
 
     async def persist_voice_session(self, session: Mapping[str, Any]) -> JSON:
+        aware(session.get("started_at"))
+        aware(session.get("ended_at"))
         return await self.rpc("persist_voice_session", p_session=dict(session))
 
     async def mark_session_analytics(self, session_id: UUID, status: str, error: str | None = None) -> JSON:
         return await self.rpc("mark_session_analytics", p_session_id=session_id, p_status=status, p_error=error)
 
-    async def list_pending_sessions(self, limit: int | None = None, stale_seconds: int | None = None) -> JSON:
-        return await self.rpc("list_pending_sessions", p_limit=limit, p_stale_seconds=stale_seconds)
+    async def claim_pending_sessions(self, limit: int | None = None, stale_seconds: int | None = None) -> JSON:
+        """The sweeper's atomic claim: pending (or stale queued/processing) sessions, now marked queued."""
+        return await self.rpc("claim_pending_sessions", p_limit=limit, p_stale_seconds=stale_seconds)
 
     async def save_session_analytics(self, session_id: UUID, analytics: Mapping[str, Any],
                                      sentiment_score: float | None = None, sentiment_label: str | None = None,

@@ -63,6 +63,7 @@ _PG_CODES: dict[str, tuple[type[StoreError], str, str]] = {
     "40001": (Unavailable, "serialization_failure", GENERIC_MESSAGE),
     "40P01": (Unavailable, "deadlock", GENERIC_MESSAGE),
     "57014": (Unavailable, "timeout", GENERIC_MESSAGE),
+    "55P03": (Unavailable, "lock_timeout", GENERIC_MESSAGE),
 }
 # Classes: 22 data exception (bad date, out of range…), 08 connection, 53 resources, 57P operator intervention.
 _PG_CLASSES: dict[str, tuple[type[StoreError], str, str]] = {

@@ -208,7 +208,9 @@ create view public.bookings with (security_invoker = true) as
   union all
   select e.id, e.gym_id, e.member_id, 'class'::text,
          g.starts_at, g.starts_at + make_interval(mins => g.duration_minutes),
-         case e.status when 'enrolled' then 'booked' when 'cancelled' then 'cancelled' else 'done' end,
+         -- a class the gym cancelled cancels its enrolments, as far as the member is concerned
+         case when e.status = 'cancelled' or (e.status = 'enrolled' and g.status = 'cancelled') then 'cancelled'
+              when e.status = 'enrolled' then 'booked' else 'done' end,
          g.name, g.coach_id, g.id, e.created_at, e.cancelled_at
   from public.class_enrollments e join public.group_classes g on g.id = e.class_id;
 
@@ -257,7 +259,7 @@ create table public.video_library (
   foreign key (gym_id, exercise_id) references public.exercises (gym_id, id) on delete set null (exercise_id)
 );
 create index video_library_search_idx on public.video_library using gin (search_text extensions.gin_trgm_ops);
-create index video_library_gym_idx on public.video_library (gym_id, exercise_id);
+create index video_library_exercise_idx on public.video_library (exercise_id);
 
 create table public.training_programs (
   id uuid primary key default gen_random_uuid(),

@@ -58,3 +58,8 @@ create policy manager_update on public.member_feedback for update to authenticat
 -- Supabase grants everything on new tables to anon by default; a kiosk or a browser without a manager session must
 -- not read member data even if a policy is added carelessly later.
 revoke all on all tables in schema public from anon;
+alter default privileges in schema public revoke all on tables from anon;
+-- Functions created later in public are the data API: service role only, even if a migration forgets
+-- jarvis_private.lock_down_api().
+alter default privileges in schema public revoke execute on functions from public, anon, authenticated;
+alter default privileges in schema public grant execute on functions to service_role;

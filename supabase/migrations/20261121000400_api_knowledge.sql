@@ -143,18 +143,19 @@ begin
   if v_from < v_today then
     perform jarvis_private.fail('JI422', 'past_date', 'Cette date est déjà passée.');
   end if;
-  if v_from > v_today + 90 then
+  if v_from > ((now() + jarvis_private.booking_horizon()) at time zone g.timezone)::date then
     perform jarvis_private.fail('JI422', 'too_far', 'Le planning n''est pas encore connu aussi loin.');
   end if;
   perform jarvis_private.ensure_classes(g.id, v_from + v_days);
   return jsonb_build_object(
-    'from', v_from, 'to', v_from + v_days - 1,
+    'from', v_from, 'to', least(v_from + v_days - 1, ((now() + jarvis_private.booking_horizon()) at time zone g.timezone)::date),
     'classes', coalesce((
       select jsonb_agg(jarvis_private.class_json(c, g.timezone) order by c.starts_at)
       from (select * from group_classes c
             where c.gym_id = g.id and c.status = 'scheduled'
               and c.starts_at >= greatest(now(), v_from::timestamp at time zone g.timezone)
               and c.starts_at < (v_from + v_days)::timestamp at time zone g.timezone
+              and c.starts_at <= now() + jarvis_private.booking_horizon()
               and (q is null or jarvis_private.norm(c.name) like jarvis_private.contains(q)
                    or jarvis_private.norm(c.category) like jarvis_private.contains(q))
             order by c.starts_at limit 80) c), '[]'));
@@ -256,12 +257,13 @@ begin
   if v_from < v_today then
     perform jarvis_private.fail('JI422', 'past_date', 'Cette date est déjà passée.');
   end if;
-  if v_from > v_today + 90 then
+  if v_from > ((now() + jarvis_private.booking_horizon()) at time zone g.timezone)::date then
     perform jarvis_private.fail('JI422', 'too_far', 'Les disponibilités ne sont pas connues aussi loin.');
   end if;
   return jsonb_build_object(
     'coach', jsonb_build_object('name', c.first_name || ' ' || c.last_name, 'specialties', to_jsonb(c.specialties)),
-    'from', v_from, 'to', v_from + v_days - 1, 'duration_minutes', v_dur,
+    'from', v_from, 'to', least(v_from + v_days - 1, ((now() + jarvis_private.booking_horizon()) at time zone g.timezone)::date),
+    'duration_minutes', v_dur,
     'slots', coalesce((
       select jsonb_agg(jarvis_private.local_when(slot, g.timezone) order by slot)
       from (
@@ -272,7 +274,7 @@ begin
                                            d::date + s.end_time - make_interval(mins => v_dur),
                                            interval '1 hour') local_slot
         cross join lateral (select local_slot at time zone g.timezone as slot) t
-        where t.slot > now() + interval '1 hour'
+        where t.slot > now() + interval '1 hour' and t.slot <= now() + jarvis_private.booking_horizon()
           and not exists (select 1 from coach_appointments a
                           where a.coach_id = c.id and a.status = 'booked'
                             and tstzrange(a.starts_at, a.ends_at) && tstzrange(t.slot, t.slot + make_interval(mins => v_dur)))
@@ -289,9 +291,7 @@ create function public.get_equipment_status(p_gym_id uuid, p_query text default 
 declare
   g gyms := jarvis_private.gym(p_gym_id);
   q text := jarvis_private.norm(jarvis_private.clean_text(p_query, 'l''équipement recherché', 80, false));
-  s text := case when p_status is null then null
-                 else jarvis_private.check_enum(p_status, 'Le statut', array['operational', 'maintenance', 'out_of_order'])
-            end;
+  s text := jarvis_private.check_enum(p_status, 'Le statut', array['operational', 'maintenance', 'out_of_order'], false);
 begin
   return jsonb_build_object(
     'summary', coalesce((select jsonb_object_agg(status, n) from (
@@ -458,13 +458,17 @@ begin
     end if;
     v_from := p_date::timestamp at time zone g.timezone;
     v_to := (p_date + 1)::timestamp at time zone g.timezone;
+  elsif p_class_id is not null then
+    v_from := now();
+    v_to := now() + jarvis_private.booking_horizon();
   else
     v_from := now();
     v_to := (v_today + 7)::timestamp at time zone g.timezone;
   end if;
-  if v_to > now() + interval '91 days' then
+  if v_from > now() + jarvis_private.booking_horizon() then
     perform jarvis_private.fail('JI422', 'too_far', 'Le planning n''est pas encore connu aussi loin.');
   end if;
+  v_to := least(v_to, now() + jarvis_private.booking_horizon());
   perform jarvis_private.ensure_classes(g.id, (v_to at time zone g.timezone)::date);
   select jsonb_agg(jarvis_private.class_json(c, g.timezone) || jsonb_build_object(
            'is_full', jarvis_private.class_taken(c.id) >= c.capacity) order by c.starts_at)
@@ -603,6 +607,7 @@ declare
   v_period text := jarvis_private.check_period(p_period, g.timezone);
   n integer := jarvis_private.check_range(p_limit, 'La taille du classement', 1, 20);
   v_computed timestamptz;
+  v_end timestamptz;
   me jsonb;
 begin
   if p_member_id is not null then
@@ -610,9 +615,12 @@ begin
   end if;
   select max(computed_at) into v_computed from leaderboards
     where gym_id = g.id and period = v_period and metric = 'visits' and rank = 1;
-  -- The current month is kept fresh: recomputed when missing or older than an hour.
-  if v_period = to_char(now() at time zone g.timezone, 'YYYY-MM')
-     and (v_computed is null or v_computed < now() - interval '1 hour') then
+  v_end := ((v_period || '-01')::date + interval '1 month')::timestamp at time zone g.timezone;
+  -- The current month is kept fresh (recomputed when missing or older than an hour); a past month is recomputed
+  -- once more after it ended, so its final ranking counts every visit.
+  if v_computed is null
+     or (v_end > now() and v_computed < now() - interval '1 hour')
+     or (v_end <= now() and v_computed < v_end) then
     perform public.refresh_leaderboard(g.id, v_period);
   end if;
   if p_member_id is not null then

@@ -31,7 +31,7 @@ begin
   if p_starts_at <= now() then
     perform jarvis_private.fail('JI422', 'past_date', 'Ce créneau est déjà passé.');
   end if;
-  if p_starts_at > now() + interval '90 days' then
+  if p_starts_at > now() + jarvis_private.booking_horizon() then
     perform jarvis_private.fail('JI422', 'too_far', 'On ne peut pas réserver à plus de trois mois.');
   end if;
   c := jarvis_private.find_coach(g.id, p_coach_name, m.id);
@@ -96,7 +96,7 @@ begin
     if p_starts_at <= now() then
       perform jarvis_private.fail('JI422', 'past_date', 'Ce cours a déjà commencé.');
     end if;
-    if p_starts_at > now() + interval '90 days' then
+    if p_starts_at > now() + jarvis_private.booking_horizon() then
       perform jarvis_private.fail('JI422', 'too_far', 'Le planning n''est pas encore connu aussi loin.');
     end if;
     perform jarvis_private.ensure_classes(g.id, (p_starts_at at time zone g.timezone)::date);
@@ -108,7 +108,7 @@ begin
       limit 1;
   end if;
   -- The lock on the class row serialises enrolments of that class: the count below is exact.
-  select * into c from group_classes where id = p_class_id and gym_id = g.id for update;
+  select * into c from group_classes where id = p_class_id and gym_id = g.id for no key update;
   if not found then
     perform jarvis_private.fail('JN404', 'class_not_found', 'Je ne trouve pas ce cours à ce moment-là.');
   end if;
@@ -117,6 +117,9 @@ begin
   end if;
   if c.starts_at <= now() then
     perform jarvis_private.fail('JI422', 'past_date', 'Ce cours a déjà commencé.');
+  end if;
+  if c.starts_at > now() + jarvis_private.booking_horizon() then
+    perform jarvis_private.fail('JI422', 'too_far', 'Les inscriptions ne sont pas encore ouvertes aussi loin.');
   end if;
   if exists (select 1 from class_enrollments where class_id = c.id and member_id = m.id and status <> 'cancelled') then
     perform jarvis_private.fail('JC409', 'already_enrolled', format('Tu es déjà inscrit au cours %s.', c.name));
@@ -147,8 +150,7 @@ declare
   g gyms := jarvis_private.gym(p_gym_id);
   m gym_members := jarvis_private.active_member(p_gym_id, p_member_id);
   q text := jarvis_private.norm(jarvis_private.clean_text(p_name, 'le nom', 80, false));
-  v_kind text := case when p_kind is null then null
-                      else jarvis_private.check_enum(p_kind, 'Le type de réservation', array['coach', 'class']) end;
+  v_kind text := jarvis_private.check_enum(p_kind, 'Le type de réservation', array['coach', 'class'], false);
   v_prior jsonb;
   b bookings;
   n integer;
@@ -408,11 +410,9 @@ create function public.update_member_goals(p_gym_id uuid, p_member_id uuid, p_id
 declare
   g gyms := jarvis_private.gym(p_gym_id);
   m gym_members := jarvis_private.active_member(p_gym_id, p_member_id);
-  v_goal text := case when p_goal is null then null else jarvis_private.check_enum(p_goal, 'L''objectif',
-    array['perte_de_poids', 'prise_de_masse', 'remise_en_forme', 'endurance', 'force', 'souplesse', 'bien_etre']) end;
-  v_level text := case when p_level is null then null
-                       else jarvis_private.check_enum(p_level, 'Le niveau', array['debutant', 'intermediaire', 'avance'])
-                  end;
+  v_goal text := jarvis_private.check_enum(p_goal, 'L''objectif',
+    array['perte_de_poids', 'prise_de_masse', 'remise_en_forme', 'endurance', 'force', 'souplesse', 'bien_etre'], false);
+  v_level text := jarvis_private.check_enum(p_level, 'Le niveau', array['debutant', 'intermediaire', 'avance'], false);
   v_note text := jarvis_private.clean_text(p_goal_note, 'la précision sur l''objectif', 500, false);
   v_prior jsonb;
   r gym_members;

@@ -196,7 +196,23 @@ begin
 end
 $$;
 
--- Move a session along the analytics pipeline: pending -> queued -> processing -> done | failed | skipped.
+-- The analytics pipeline of a session: none -> pending (persisted) -> queued (job enqueued) -> processing -> done,
+-- with failed (retryable), skipped (nothing to analyse) and back to pending (the enqueue failed). done and skipped
+-- are final: a late or duplicate worker cannot move a finished session backwards.
+create function jarvis_private.analytics_transition_allowed(p_from text, p_to text)
+  returns boolean
+  language sql immutable parallel safe
+  set search_path = ''
+  as $$
+  select p_to = any (case p_from
+    when 'none' then array['pending']
+    when 'pending' then array['queued', 'processing', 'failed', 'skipped']
+    when 'queued' then array['pending', 'queued', 'processing', 'failed', 'skipped']
+    when 'processing' then array['pending', 'queued', 'processing', 'failed', 'skipped']
+    when 'failed' then array['pending', 'queued', 'processing', 'failed']
+    else array[]::text[] end)
+$$;
+
 create function public.mark_session_analytics(p_session_id uuid, p_status text, p_error text default null)
   returns jsonb
   language plpgsql
@@ -204,40 +220,52 @@ create function public.mark_session_analytics(p_session_id uuid, p_status text, 
   as $$
 declare
   v_status text := jarvis_private.check_enum(p_status, 'Le statut',
-    array['pending', 'queued', 'processing', 'done', 'failed', 'skipped']);
+    array['pending', 'queued', 'processing', 'failed', 'skipped']);
   s voice_sessions;
 begin
+  select * into s from voice_sessions where id = p_session_id for no key update;
+  if s.id is null then
+    perform jarvis_private.fail('JN404', 'session_not_found', 'Session introuvable.');
+  end if;
+  if not jarvis_private.analytics_transition_allowed(s.analytics_status, v_status) then
+    perform jarvis_private.fail('JC409', 'invalid_transition',
+      format('Une session %s ne peut pas passer à %s.', s.analytics_status, v_status));
+  end if;
   update voice_sessions
     set analytics_status = v_status, analytics_updated_at = now(),
         analytics_error = left(jarvis_private.clean_text(p_error, 'l''erreur', 100000, false), 2000)
     where id = p_session_id
     returning * into s;
-  if s.id is null then
-    perform jarvis_private.fail('JN404', 'session_not_found', 'Session introuvable.');
-  end if;
   return jsonb_build_object('session_id', s.id, 'analytics_status', s.analytics_status);
 end
 $$;
 
--- Sessions the sweeper must (re)enqueue: pending ones, and queued or processing ones stuck longer than p_stale_seconds
--- (a lost job, a worker killed mid-job).
-create function public.list_pending_sessions(p_limit integer default 100, p_stale_seconds integer default 600)
+-- The sweeper's atomic claim: sessions left pending, and queued or processing ones stuck longer than
+-- p_stale_seconds (a lost job, a worker killed mid-job), move to queued and are returned for enqueueing. Concurrent
+-- sweepers never claim the same session (SKIP LOCKED); if the enqueue fails the caller marks them pending again.
+create function public.claim_pending_sessions(p_limit integer default 100, p_stale_seconds integer default 600)
   returns jsonb
-  language plpgsql stable
+  language plpgsql
   set search_path = public, extensions, pg_temp
   as $$
 declare
   n integer := jarvis_private.check_range(p_limit, 'La limite', 1, 10000);
   v_stale integer := jarvis_private.check_range(p_stale_seconds, 'Le délai', 0, 7 * 86400);
+  claimed jsonb;
 begin
-  return jsonb_build_object('sessions', coalesce((
-    select jsonb_agg(jsonb_build_object('session_id', s.id, 'gym_id', s.gym_id, 'analytics_status', s.analytics_status)
-                     order by s.analytics_updated_at)
-    from (select * from voice_sessions s
-          where s.analytics_status = 'pending'
-             or (s.analytics_status in ('queued', 'processing')
-                 and s.analytics_updated_at < now() - make_interval(secs => v_stale))
-          order by s.analytics_updated_at limit n) s), '[]'));
+  with c as (
+    update voice_sessions s set analytics_status = 'queued', analytics_updated_at = now()
+    where s.id in (
+      select x.id from voice_sessions x
+      where x.analytics_status = 'pending'
+         or (x.analytics_status in ('queued', 'processing')
+             and x.analytics_updated_at < now() - make_interval(secs => v_stale))
+      order by x.analytics_updated_at
+      limit n
+      for no key update skip locked)
+    returning s.id, s.gym_id)
+  select jsonb_agg(jsonb_build_object('session_id', c.id, 'gym_id', c.gym_id)) into claimed from c;
+  return jsonb_build_object('sessions', coalesce(claimed, '[]'));
 end
 $$;
 
@@ -248,8 +276,8 @@ create function public.save_session_analytics(p_session_id uuid, p_analytics jso
   set search_path = public, extensions, pg_temp
   as $$
 declare
-  v_label text := case when p_sentiment_label is null then null else jarvis_private.check_enum(p_sentiment_label,
-    'Le sentiment', array['positive', 'neutral', 'negative']) end;
+  v_label text := jarvis_private.check_enum(p_sentiment_label, 'Le sentiment', array['positive', 'neutral', 'negative'],
+                                           false);
   s voice_sessions;
 begin
   if p_analytics is null or jsonb_typeof(p_analytics) <> 'object' then
