@@ -8,7 +8,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import psycopg
@@ -148,3 +148,16 @@ def table_counts(url: str) -> dict[str, int]:
             "select format('%I.%I', schemaname, tablename) from pg_tables "
             "where schemaname in ('public', 'jarvis_private') order by 1").fetchall()]
         return {t: conn.execute(f"select count(*) from {t}").fetchone()[0] for t in tables}
+
+
+def make_full_class(url: str, gym: UUID, exclude_member: UUID) -> tuple[UUID, str, datetime]:
+    """A class two days ahead with capacity 2, filled by two other active members."""
+    with psycopg.connect(url) as conn:
+        starts = (datetime.now(UTC) + timedelta(days=2)).replace(minute=30, second=0, microsecond=0)
+        class_id, = conn.execute(
+            "insert into group_classes (gym_id, name, category, starts_at, duration_minutes, capacity) "
+            "values (%s, 'Pilates complet', 'pilates', %s, 45, 2) returning id", (gym, starts)).fetchone()
+        conn.execute("insert into class_enrollments (gym_id, class_id, member_id) "
+                     "select %s, %s, id from gym_members where gym_id = %s and is_active and id <> %s "
+                     "order by badge_id limit 2", (gym, class_id, gym, exclude_member))
+    return class_id, "Pilates complet", starts

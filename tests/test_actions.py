@@ -11,7 +11,7 @@ import pytest
 from jarvis_agent.store import Conflict, InvalidInput, NotFound
 from jarvis_agent.store.postgres import PostgresStore
 
-from .conftest import table_counts
+from .conftest import make_full_class, table_counts
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -125,10 +125,7 @@ async def test_enroll_group_class_by_name_and_time(store: PostgresStore, db_url:
 
 
 async def test_enroll_into_a_full_class(store: PostgresStore, db_url: str, demo) -> None:
-    (full,), = sql(db_url, "select g.id from group_classes g where g.gym_id = %s and g.starts_at > now() and "
-                           "(select count(*) from class_enrollments e where e.class_id = g.id and "
-                           "e.status <> 'cancelled') >= g.capacity and not exists (select 1 from class_enrollments e "
-                           "where e.class_id = g.id and e.member_id = %s) limit 1", demo.paris, demo.member)
+    full, _, _ = make_full_class(db_url, demo.paris, demo.member)
     before = table_counts(db_url)
     with pytest.raises(Conflict) as err:
         await store.enroll_group_class(demo.paris, demo.member, "call-full", class_id=full)

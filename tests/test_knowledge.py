@@ -14,6 +14,8 @@ import pytest
 from jarvis_agent.store import Conflict, InvalidInput, NotFound
 from jarvis_agent.store.postgres import PostgresStore
 
+from .conftest import make_full_class
+
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -345,18 +347,15 @@ async def test_get_gym_events(ro_store: PostgresStore, demo) -> None:
         await ro_store.get_gym_events(demo.paris, limit=1000)
 
 
-async def test_check_class_availability(ro_store: PostgresStore, ro_db_url: str, demo) -> None:
-    yoga = (await ro_store.check_class_availability(demo.paris, "yoga"))["classes"]
+async def test_check_class_availability(store: PostgresStore, db_url: str, demo) -> None:
+    yoga = (await store.check_class_availability(demo.paris, "yoga"))["classes"]
     assert yoga and all("yoga" in c["name"].lower() for c in yoga)
-    (full_id, name, starts), = sql(
-        ro_db_url, "select g.id, g.name, g.starts_at from group_classes g where g.gym_id = %s and g.starts_at > now() "
-                   "and (select count(*) from class_enrollments e where e.class_id = g.id "
-                   "and e.status <> 'cancelled') >= g.capacity order by g.starts_at limit 1", demo.paris)
-    full = (await ro_store.check_class_availability(demo.paris, name, starts_at=starts))["classes"]
+    full_id, name, starts = make_full_class(db_url, demo.paris, demo.member)
+    full = (await store.check_class_availability(demo.paris, name, starts_at=starts))["classes"]
     assert [c["class_id"] for c in full] == [str(full_id)]
     assert full[0]["is_full"] is True and full[0]["spots_left"] == 0
     local_day = starts.astimezone(PARIS).date()
-    on_day = (await ro_store.check_class_availability(demo.paris, name.upper(), on_date=local_day))["classes"]
+    on_day = (await store.check_class_availability(demo.paris, name.upper(), on_date=local_day))["classes"]
     assert str(full_id) in [c["class_id"] for c in on_day]
     assert all(c["name"] == name and c["when"]["date"] == local_day.isoformat() for c in on_day)
 
