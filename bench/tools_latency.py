@@ -18,21 +18,15 @@ import contextlib
 import json
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import psycopg
-from psycopg.conninfo import make_conninfo
+from _seeded import seeded_database
 
-from jarvis_agent.demo import seed_demo
-from jarvis_agent.settings import REPO_ROOT
 from jarvis_agent.store import NotFound
-from jarvis_agent.store.embedded import EmbeddedPostgres
-from jarvis_agent.store.migrate import migrate
 from jarvis_agent.store.postgres import PostgresStore
 
 READ_P95_MS, WRITE_P95_MS, SEED_S = 5.0, 10.0, 60.0
@@ -181,26 +175,8 @@ def main() -> int:
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--database-url", help="a server where the benchmark may create a database")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="jarvis-bench-") as tmp:
-        server = None
-        if args.database_url:
-            admin = args.database_url
-        else:
-            server = EmbeddedPostgres(Path(tmp))
-            admin = server.start(database="postgres")
-        name = f"jarvis_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'create database "{name}"')
-        url = make_conninfo(admin, dbname=name)
-        try:
-            migrate(url, REPO_ROOT / "supabase" / "migrations")
-            report = seed_demo(url, members=args.members, visits=args.visits)
-            functions = asyncio.run(run(url, args.iterations))
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'drop database if exists "{name}" with (force)')
-            if server is not None:
-                server.stop()
+    with seeded_database(args.members, args.visits, args.database_url) as (url, report):
+        functions = asyncio.run(run(url, args.iterations))
     worst = {kind: max((f["p95_ms"] for f in functions.values() if f["kind"] == kind), default=0.0)
              for kind in ("read", "write")}
     print(json.dumps({

@@ -36,12 +36,37 @@ class Settings(BaseSettings):
     # Where the embedded Postgres and Redis keep their data.
     jarvis_data_dir: Path = Field(default_factory=lambda: platformdirs.user_data_path("jarvis"))
 
+    # Session context (Layer 1): one latency budget for every source; weather from Open-Meteo (no key).
+    jarvis_context_budget_ms: int = Field(default=300, ge=20, le=10_000)
+    jarvis_weather_enabled: bool = True
+    jarvis_weather_url: str = "https://api.open-meteo.com/v1/forecast"
+    jarvis_weather_timeout_ms: int = Field(default=250, ge=10, le=10_000)
+    jarvis_weather_cache_s: int = Field(default=600, ge=0, le=86_400)
+
+    # Outgoing SMS (Twilio) and e-mail (Resend). Without credentials, messages stay queued in the outbox.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+    resend_api_key: SecretStr | None = None
+    resend_from: str = "Jarvis <jarvis@example.com>"
+    resend_api_url: str = "https://api.resend.com"
+
     log_level: str = "INFO"
 
-    @field_validator("database_url", "supabase_url", "redis_url", mode="before")
+    @field_validator("database_url", "supabase_url", "redis_url", "twilio_account_sid", "twilio_auth_token",
+                     "twilio_from_number", "resend_api_key", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def sms_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_from_number)
+
+    @property
+    def email_configured(self) -> bool:
+        return self.resend_api_key is not None
 
     @property
     def store_kind(self) -> Literal["postgres", "supabase"]:

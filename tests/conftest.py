@@ -161,3 +161,19 @@ def make_full_class(url: str, gym: UUID, exclude_member: UUID) -> tuple[UUID, st
                      "select %s, %s, id from gym_members where gym_id = %s and is_active and id <> %s "
                      "order by badge_id limit 2", (gym, class_id, gym, exclude_member))
     return class_id, "Pilates complet", starts
+
+
+@pytest.fixture(scope="session")
+def groq_double() -> Iterator[object]:
+    """The Groq DOUBLE (tests/doubles/openai_server.py), one server for the whole run."""
+    from .doubles.openai_server import OpenAIServerDouble
+
+    double = OpenAIServerDouble().start()
+    yield double
+    double.stop()
+
+
+@pytest.fixture
+def model(groq_double):
+    groq_double.reset()
+    return groq_double

@@ -47,7 +47,7 @@ async def test_session_context_of_an_active_member(ro_store: PostgresStore, ro_d
     assert ctx["member"]["contract"]["days_left"] == (end - today()).days
 
 
-async def test_session_context_history_is_the_last_five_sessions(store: PostgresStore, db_url: str, demo) -> None:
+async def test_session_history_is_the_last_five_sessions(store: PostgresStore, db_url: str, demo) -> None:
     sql(db_url, "delete from voice_sessions where member_id = %s", demo.member)
     base = datetime.now(PARIS) - timedelta(days=10)
     for i in range(7):
@@ -56,8 +56,11 @@ async def test_session_context_history_is_the_last_five_sessions(store: Postgres
             "member_id": str(demo.member), "started_at": (base + timedelta(days=i)).isoformat(),
             "ended_at": (base + timedelta(days=i, minutes=3)).isoformat(), "summary": f"séance {i}",
             "transcript": [{"role": "user", "text": "bonjour"}]})
-    ctx = await store.session_context("paris-bastille", demo.member_badge)
-    assert [h["summary"] for h in ctx["history"]] == ["séance 6", "séance 5", "séance 4", "séance 3", "séance 2"]
+    history = (await store.get_session_history(demo.paris, demo.member))["sessions"]
+    assert [h["summary"] for h in history] == ["séance 6", "séance 5", "séance 4", "séance 3", "séance 2"]
+    assert len((await store.get_session_history(demo.paris, demo.member, limit=2))["sessions"]) == 2
+    with pytest.raises(NotFound):
+        await store.get_session_history(demo.paris, demo.lyon_member)
 
 
 @pytest.mark.parametrize(("badge", "status"), [
@@ -66,7 +69,7 @@ async def test_session_context_history_is_the_last_five_sessions(store: Postgres
 async def test_session_context_visitor_mode(ro_store: PostgresStore, badge: str | None, status: str) -> None:
     ctx = await ro_store.session_context("paris-bastille", badge)
     assert ctx["member_status"] == status
-    assert ctx["member"] is None and ctx["coach"] is None and ctx["history"] == []
+    assert ctx["member"] is None and ctx["coach"] is None
     assert ctx["gym"]["slug"] == "paris-bastille"
 
 

@@ -1,5 +1,5 @@
 """The Supabase transport (the real `supabase` client's async rpc) against a DOUBLE of PostgREST's RPC endpoint
-(tests/postgrest_double.py: hosted Supabase is out of reach here). Same results and errors as direct Postgres."""
+(tests/doubles/postgrest.py: hosted Supabase is out of reach here). Same results and errors as direct Postgres."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from jarvis_agent.store import ConfigurationError, InvalidInput, NotFound, Store
 from jarvis_agent.store.postgres import PostgresStore
 from jarvis_agent.store.supabase import SupabaseStore
 
-from .postgrest_double import PostgrestDouble
+from .doubles.postgrest import PostgrestDouble
 
 KEY = "test-service-role-key-not-a-secret"
 PARIS = ZoneInfo("Europe/Paris")

@@ -83,6 +83,9 @@ class Store(ABC):
     async def member_by_badge(self, gym_id: UUID, badge_id: str) -> JSON:
         return await self.rpc("member_by_badge", p_gym_id=gym_id, p_badge_id=badge_id)
 
+    async def get_session_history(self, gym_id: UUID, member_id: UUID, limit: int | None = None) -> JSON:
+        return await self.rpc("get_session_history", p_gym_id=gym_id, p_member_id=member_id, p_limit=limit)
+
     # --- Knowledge tools -------------------------------------------------------------------------------------
     async def get_member_stats(self, gym_id: UUID, member_id: UUID) -> JSON:
         return await self.rpc("get_member_stats", p_gym_id=gym_id, p_member_id=member_id)
@@ -167,10 +170,11 @@ class Store(ABC):
 
     async def cancel_booking(self, gym_id: UUID, member_id: UUID, idempotency_key: str,
                              booking_id: UUID | None = None, kind: str | None = None,
-                             starts_at: datetime | None = None, name: str | None = None) -> JSON:
+                             starts_at: datetime | None = None, name: str | None = None,
+                             on_date: date | None = None) -> JSON:
         return await self.rpc("cancel_booking", p_gym_id=gym_id, p_member_id=member_id,
                               p_idempotency_key=idempotency_key, p_booking_id=booking_id, p_kind=kind,
-                              p_starts_at=aware(starts_at), p_name=name)
+                              p_starts_at=aware(starts_at), p_name=name, p_date=on_date)
 
     async def send_sms_reminder(self, gym_id: UUID, member_id: UUID, message: str, idempotency_key: str) -> JSON:
         return await self.rpc("send_sms_reminder", p_gym_id=gym_id, p_member_id=member_id, p_message=message,
@@ -232,6 +236,18 @@ class Store(ABC):
         return await self.rpc("save_session_analytics", p_session_id=session_id, p_analytics=dict(analytics),
                               p_sentiment_score=sentiment_score, p_sentiment_label=sentiment_label,
                               p_summary=summary)
+
+    # --- Outbox delivery -----------------------------------------------------------------------------------------
+    async def claim_outbox_messages(self, channels: list[str], limit: int | None = None,
+                                    stale_seconds: int | None = None) -> JSON:
+        return await self.rpc("claim_outbox_messages", p_channels=channels, p_limit=limit,
+                              p_stale_seconds=stale_seconds)
+
+    async def mark_outbox_message(self, message_id: UUID, sent: bool, provider_id: str | None = None,
+                                  error: str | None = None, max_attempts: int | None = None) -> JSON:
+        """Outcome of a delivery attempt; `max_attempts=0` fails the message now (a permanent refusal)."""
+        return await self.rpc("mark_outbox_message", p_message_id=message_id, p_sent=sent, p_provider_id=provider_id,
+                              p_error=error, p_max_attempts=max_attempts)
 
     async def set_member_churn(self, gym_id: UUID, scores: list[Mapping[str, Any]], model_version: str) -> JSON:
         return await self.rpc("set_member_churn", p_gym_id=gym_id, p_scores=[dict(s) for s in scores],

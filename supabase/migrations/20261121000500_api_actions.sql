@@ -141,7 +141,8 @@ $$;
 
 create function public.cancel_booking(p_gym_id uuid, p_member_id uuid, p_idempotency_key text,
                                       p_booking_id uuid default null, p_kind text default null,
-                                      p_starts_at timestamptz default null, p_name text default null)
+                                      p_starts_at timestamptz default null, p_name text default null,
+                                      p_date date default null)
   returns jsonb
   language plpgsql
   set search_path = public, extensions, pg_temp
@@ -169,6 +170,7 @@ begin
       and (p_booking_id is null or x.id = p_booking_id)
       and (v_kind is null or x.kind = v_kind)
       and (p_starts_at is null or x.starts_at between p_starts_at - interval '1 minute' and p_starts_at + interval '1 minute')
+      and (p_date is null or (x.starts_at at time zone g.timezone)::date = p_date)
       and (q is null or jarvis_private.norm(x.title) like jarvis_private.contains(q));
   if n = 0 then
     perform jarvis_private.fail('JN404', 'booking_not_found', 'Je ne trouve pas de réservation à venir qui corresponde.');
@@ -182,6 +184,7 @@ begin
       and (p_booking_id is null or x.id = p_booking_id)
       and (v_kind is null or x.kind = v_kind)
       and (p_starts_at is null or x.starts_at between p_starts_at - interval '1 minute' and p_starts_at + interval '1 minute')
+      and (p_date is null or (x.starts_at at time zone g.timezone)::date = p_date)
       and (q is null or jarvis_private.norm(x.title) like jarvis_private.contains(q));
   if b.kind = 'coach' then
     update coach_appointments set status = 'cancelled', cancelled_at = now()

@@ -23,9 +23,10 @@ begin
 end
 $$;
 
--- Everything the agent needs to greet and personalise a session: gym, member (active only), last five session
--- summaries, preferred coach, local date and time. An unknown, inactive or absent badge gives visitor mode
--- (member null and member_status saying why) rather than an error: the kiosk must still answer about the gym.
+-- What the agent needs to greet and personalise a session: gym, member (active only), preferred coach, local date
+-- and time. An unknown, inactive or absent badge gives visitor mode (member null and member_status saying why)
+-- rather than an error: the kiosk must still answer about the gym. The last sessions are a separate, optional
+-- source (get_session_history) so that a slow history never delays the greeting.
 create function public.session_context(p_gym_slug text, p_badge_id text default null)
   returns jsonb
   language plpgsql stable
@@ -68,17 +69,31 @@ begin
       'churn', case when m.churn_score is null then null
                     else jsonb_build_object('score', round(m.churn_score::numeric, 2), 'level', m.churn_level) end,
       'visits', jarvis_private.visit_stats(m.id, m.joined_at, g.timezone)) end,
-    'history', case when v_status <> 'active' then '[]'::jsonb else coalesce((
-      select jsonb_agg(jsonb_build_object('date', to_char(s.started_at at time zone g.timezone, 'YYYY-MM-DD'),
-                                          'summary', s.summary, 'sentiment', s.sentiment_label,
-                                          'sentiment_score', s.sentiment_score) order by s.started_at desc)
-      from (select * from voice_sessions s
-            where s.member_id = m.id and s.status = 'ended'
-            order by s.started_at desc limit 5) s), '[]') end,
     'coach', case when v_status <> 'active' then null else (
       select jsonb_build_object('first_name', c.first_name, 'last_name', c.last_name,
                                 'specialties', to_jsonb(c.specialties))
       from coaches c where c.id = m.preferred_coach_id and c.is_active) end);
+end
+$$;
+
+-- The member's last finished kiosk sessions, newest first: summary and sentiment.
+create function public.get_session_history(p_gym_id uuid, p_member_id uuid, p_limit integer default 5)
+  returns jsonb
+  language plpgsql stable
+  set search_path = public, extensions, pg_temp
+  as $$
+declare
+  g gyms := jarvis_private.gym(p_gym_id);
+  m gym_members := jarvis_private.active_member(p_gym_id, p_member_id);
+  n integer := jarvis_private.check_range(p_limit, 'Le nombre de sessions', 1, 20);
+begin
+  return jsonb_build_object('sessions', coalesce((
+    select jsonb_agg(jsonb_build_object('date', to_char(s.started_at at time zone g.timezone, 'YYYY-MM-DD'),
+                                        'summary', s.summary, 'sentiment', s.sentiment_label,
+                                        'sentiment_score', s.sentiment_score) order by s.started_at desc)
+    from (select * from voice_sessions s
+          where s.member_id = m.id and s.status = 'ended'
+          order by s.started_at desc limit n) s), '[]'));
 end
 $$;
 

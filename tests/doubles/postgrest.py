@@ -12,18 +12,15 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
-import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from .server import LocalServer
 
 _PARAM = re.compile(r"^p_[a-z_]+$")
 
@@ -36,39 +33,14 @@ class RecordedRequest:
     body: Any
 
 
-@dataclass
-class PostgrestDouble:
-    db_url: str
-    api_key: str
-    requests: list[RecordedRequest] = field(default_factory=list)
-    outage: tuple[int, dict] | None = None  # answer every call with this (status, body): a PostgREST-side failure
-    port: int = 0
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> PostgrestDouble:
-        app = Starlette(routes=[Route("/rest/v1/rpc/{fn}", self._rpc, methods=["GET", "POST", "PATCH", "DELETE"])])
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("PostgREST double did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
+class PostgrestDouble(LocalServer):
+    def __init__(self, db_url: str, api_key: str) -> None:
+        super().__init__([Route("/rest/v1/rpc/{fn}", self._rpc, methods=["GET", "POST", "PATCH", "DELETE"])])
+        self.db_url = db_url
+        self.api_key = api_key
+        self.requests: list[RecordedRequest] = []
+        # answer every call with this (status, body): a PostgREST-side failure
+        self.outage: tuple[int, dict] | None = None
 
     async def _rpc(self, request: Request) -> Response:
         raw = await request.body()
