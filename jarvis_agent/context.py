@@ -20,7 +20,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .french import WEEKDAYS
 from .settings import Settings
@@ -206,9 +206,15 @@ async def load_context(store: Store, gym_slug: str, badge_id: str | None, *, bud
         return SessionContext(gym=Gym(slug=gym_slug), now=_fallback_now("Europe/Paris"),
                               member_status="unavailable", left_out=["database"])
     core = core_task.result()
-
-    gym = Gym.model_validate(core["gym"])
-    member = Member.model_validate(core["member"]) if core.get("member") else None
+    try:
+        gym = Gym.model_validate(core["gym"])
+        member = Member.model_validate(core["member"]) if core.get("member") else None
+        coach = Coach.model_validate(core["coach"]) if core.get("coach") else None
+        now = LocalNow.model_validate(core["now"])
+    except (ValidationError, KeyError, TypeError) as exc:  # a schema mismatch: degrade, never block the greeting
+        logger.error("session context malformed (%s): starting in visitor mode", type(exc).__name__)
+        return SessionContext(gym=Gym(slug=gym_slug), now=_fallback_now("Europe/Paris"),
+                              member_status="unavailable", left_out=["database"])
     optional: dict[str, asyncio.Task[Any]] = {}
     if member is not None:
         optional["history"] = asyncio.create_task(store.get_session_history(gym.id, member.id))
@@ -230,8 +236,11 @@ async def load_context(store: Store, gym_slug: str, badge_id: str | None, *, bud
                 left_out.append(name)
             else:
                 results[name] = task.result()
-    return SessionContext(
-        gym=gym, now=LocalNow.model_validate(core["now"]), member_status=core["member_status"], member=member,
-        coach=Coach.model_validate(core["coach"]) if core.get("coach") else None,
-        history=[PastSession.model_validate(s) for s in results.get("history", {}).get("sessions", [])],
-        weather=results.get("weather"), left_out=left_out)
+    history: list[PastSession] = []
+    if "history" in results:
+        try:
+            history = [PastSession.model_validate(s) for s in results["history"]["sessions"]]
+        except (ValidationError, KeyError, TypeError):
+            left_out.append("history")
+    return SessionContext(gym=gym, now=now, member_status=core["member_status"], member=member, coach=coach,
+                          history=history, weather=results.get("weather"), left_out=left_out)

@@ -33,3 +33,22 @@ def say_date(value: date | str, *, weekday: bool = True) -> str:
 def say_when(when: dict[str, Any]) -> str:
     """A data-API moment {"date", "time", "weekday"} -> "mardi 24 novembre à 18h30"."""
     return f"{say_date(when['date'])} à {say_time(when['time'])}"
+
+
+def say_opening_hours(hours: list[dict[str, str]]) -> str:
+    """[{"weekday", "open", "close"}] (closed days absent) -> "du lundi au vendredi de 6h à 23h ; samedi de 8h à 20h ;
+    fermé le dimanche". Only consecutive days with the same hours are grouped."""
+    by_day = {WEEKDAYS.index(h["weekday"]): f"de {say_time(h['open'])} à {say_time(h['close'])}" for h in hours}
+    groups: list[tuple[list[int], str]] = []
+    for day in range(7):
+        span = by_day.get(day, "fermé")
+        if groups and groups[-1][1] == span and groups[-1][0][-1] == day - 1:
+            groups[-1][0].append(day)
+        else:
+            groups.append(([day], span))
+    parts = []
+    for days, span in groups:
+        names = [WEEKDAYS[d] for d in days]
+        who = f"du {names[0]} au {names[-1]}" if len(names) > 2 else " et ".join(names)
+        parts.append(f"fermé le {who}" if span == "fermé" else f"{who} {span}")
+    return " ; ".join(parts)

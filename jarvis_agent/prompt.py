@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from .context import SessionContext
-from .french import GOALS, LEVELS, WEEKDAYS, say_date, say_time
+from .french import GOALS, LEVELS, WEEKDAYS, say_date, say_opening_hours, say_time
 
 DATA_START, DATA_END = "<<<DONNEES_MEMBRE", "DONNEES_MEMBRE>>>"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -108,7 +108,7 @@ def build_instructions(ctx: SessionContext) -> str:
     parts.append(f"Nous sommes {say_date(today)} {today.year}, il est {say_time(ctx.now.time)}"
                  + (f" à {gym.city}" if gym.city else "") + f". Calendrier : {_calendar(today)}.")
     if gym.name:
-        hours = "; ".join(f"{h.weekday} {say_time(h.open)}-{say_time(h.close)}" for h in gym.opening_hours)
+        hours = say_opening_hours([h.model_dump() for h in gym.opening_hours])
         parts.append(f"La salle : {gym.name}, {gym.address}, {gym.postal_code} {gym.city}. Horaires : {hours}. "
                      + ("Elle est ouverte en ce moment." if gym.open_now else "Elle est fermée en ce moment."))
     else:

@@ -18,6 +18,7 @@ import threading
 import psycopg
 
 from .demo import demo_present, seed_demo
+from .logs import setup_logging
 from .settings import get_settings
 from .store import services
 
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="provision, print, and exit instead of waiting")
     args = parser.parse_args(argv)
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(settings.log_level)
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

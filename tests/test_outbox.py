@@ -11,8 +11,9 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from pydantic import SecretStr
 
-from jarvis_agent.outbox import OutboxDelivery
+from jarvis_agent.outbox import OutboxDelivery, e164
 from jarvis_agent.settings import REPO_ROOT, Settings
 from jarvis_agent.store.postgres import PostgresStore
 
@@ -63,6 +64,7 @@ async def test_sms_and_email_are_delivered(store: PostgresStore, db_url: str, de
     (sent_mail,) = resend.emails
     assert sent_mail["to"] == [email] and sent_mail["subject"] == "Ton programme"
     assert sent_mail["from"] == "Énergie Fitness <bonjour@example.com>" and sent_mail["text"] == "Voici ton programme."
+    assert sent_mail["idempotency_key"] == f"jarvis-outbox-{mail['message_id']}"
     rows = dict(sql(db_url, "select id::text, status || ':' || provider_id from outbox_messages where id = any(%s)",
                     [sms["message_id"], mail["message_id"]]))
     assert rows == {sms["message_id"]: f"sent:{text['sid']}", mail["message_id"]: "sent:email-1"}
@@ -77,23 +79,51 @@ async def test_without_credentials_messages_stay_queued(store: PostgresStore, db
         ("queued", 0)]
 
 
-async def test_transient_failures_are_retried_then_given_up(store: PostgresStore, db_url: str, demo, settings,
-                                                            twilio) -> None:
+def due_now(url: str) -> None:
+    """Skip the backoff wait of queued messages."""
+    sql(url, "update outbox_messages set next_attempt_at = now() where status = 'queued'")
+
+
+async def test_transient_failures_are_retried_with_backoff_then_given_up(store: PostgresStore, db_url: str, demo,
+                                                                         settings, twilio) -> None:
     queued = await store.send_sms_reminder(demo.paris, demo.member, "Rappel", "k1")
     delivery = OutboxDelivery(store, settings)
     twilio.fail_with = 503
     assert await delivery.deliver_pending() == {"sent": 0, "retry": 1, "failed": 0}
-    assert sql(db_url, "select status, attempts, last_error from outbox_messages where id = %s",
-               queued["message_id"]) == [("queued", 1, "HTTP 503")]
+    (status, attempts, error, wait), = sql(
+        db_url, "select status, attempts, last_error, round(extract(epoch from next_attempt_at - now())) "
+                "from outbox_messages where id = %s", queued["message_id"])
+    assert (status, attempts, error) == ("queued", 1, "Twilio HTTP 503 (20500)") and 25 <= wait <= 30
+    assert "06 39" not in error and "+33" not in error  # the body quoted the number: not kept
     twilio.fail_with = None
+    assert await delivery.deliver_pending() == {"sent": 0, "retry": 0, "failed": 0}  # not due yet
+    due_now(db_url)
     assert await delivery.deliver_pending() == {"sent": 1, "retry": 0, "failed": 0}
     other = await store.send_sms_reminder(demo.paris, demo.member, "Encore", "k2")
     twilio.fail_with = 500
-    outcomes = [await delivery.deliver_pending() for _ in range(5)]
+    outcomes = []
+    for _ in range(5):
+        outcomes.append(await delivery.deliver_pending())
+        due_now(db_url)
     assert [o["retry"] for o in outcomes] == [1, 1, 1, 1, 0] and outcomes[-1]["failed"] == 1
     assert sql(db_url, "select status, attempts from outbox_messages where id = %s", other["message_id"]) == [
         ("failed", 5)]
     await delivery.aclose()
+
+
+async def test_rejected_credentials_keep_messages_queued(store: PostgresStore, db_url: str, demo, settings,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    queued = await store.send_sms_reminder(demo.paris, demo.member, "Rappel", "k1")
+    wrong = settings.model_copy(update={"twilio_auth_token": SecretStr("rotated-token")})
+    delivery = OutboxDelivery(store, wrong)
+    for _ in range(6):
+        assert (await delivery.deliver_pending())["failed"] == 0
+        due_now(db_url)
+    await delivery.aclose()
+    assert sql(db_url, "select status, attempts from outbox_messages where id = %s", queued["message_id"]) == [
+        ("queued", 6)]
+    assert "Twilio HTTP 401 (20003) rejected the account or credentials" in caplog.text
+    assert "rotated-token" not in caplog.text
 
 
 async def test_a_refused_message_fails_at_once(store: PostgresStore, db_url: str, demo, settings, twilio) -> None:
@@ -101,11 +131,42 @@ async def test_a_refused_message_fails_at_once(store: PostgresStore, db_url: str
     queued = await store.send_sms_reminder(demo.paris, demo.member, "Rappel", "k1")
     delivery = OutboxDelivery(store, settings)
     assert await delivery.deliver_pending() == {"sent": 0, "retry": 0, "failed": 1}
-    await delivery.aclose()
-    (status, error), = sql(db_url, "select status, last_error from outbox_messages where id = %s",
-                           queued["message_id"])
-    assert status == "failed" and error.startswith("HTTP 400")
+    assert sql(db_url, "select status, last_error from outbox_messages where id = %s", queued["message_id"]) == [
+        ("failed", "not a phone number")]
     assert twilio.messages == []
+    await delivery.aclose()
+
+
+@pytest.mark.parametrize(("phone", "expected"), [
+    ("06 39 98 12 34", "+33639981234"), ("0033 6 12 34 56 78", "+33612345678"),
+    ("+33 (0)6 12 34 56 78", "+33612345678"), ("33612345678", "+33612345678"), ("+33 6 39 98 12 34", "+33639981234")])
+def test_french_numbers_in_e164(phone: str, expected: str) -> None:
+    assert e164(phone) == expected
+
+
+async def test_an_outcome_that_cannot_be_recorded_does_not_stop_the_round(store: PostgresStore, db_url: str, demo,
+                                                                           settings, twilio,
+                                                                           caplog: pytest.LogCaptureFixture) -> None:
+    for i in range(2):
+        await store.send_sms_reminder(demo.paris, demo.member, f"Message {i}", f"k{i}")
+    sql(db_url, "drop function public.mark_outbox_message(uuid, boolean, text, text, integer)")  # a broken deploy
+    delivery = OutboxDelivery(store, settings)
+    assert await delivery.deliver_pending() == {"sent": 0, "retry": 0, "failed": 0}
+    await delivery.aclose()
+    assert sorted(m["Body"] for m in twilio.messages) == ["Message 0", "Message 1"]  # both went out
+    assert sql(db_url, "select distinct status from outbox_messages") == [("sending",)]  # claimed, lease to lapse
+    assert caplog.text.count("could not record a sms delivery") == 2
+
+
+async def test_a_kick_during_a_delivery_is_not_lost(store: PostgresStore, db_url: str, demo, settings,
+                                                    twilio) -> None:
+    delivery = OutboxDelivery(store, settings)
+    await store.send_sms_reminder(demo.paris, demo.member, "Premier", "k1")
+    delivery.kick()
+    await store.send_sms_reminder(demo.paris, demo.member, "Second", "k2")  # queued while the first round runs
+    delivery.kick()
+    await delivery.aclose()
+    assert sorted(m["Body"] for m in twilio.messages) == ["Premier", "Second"]
 
 
 async def test_concurrent_deliverers_send_each_message_once(store: PostgresStore, db_url: str, demo, settings,

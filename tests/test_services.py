@@ -103,8 +103,8 @@ def test_an_edited_applied_migration_is_reported_not_rerun(pg_admin_url: str, tm
 
 # --- embedded Postgres -------------------------------------------------------------------------------------------
 
-def test_embedded_postgres_is_shared_by_processes_and_stops_with_the_last(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+def test_embedded_postgres_is_shared_by_processes_and_stops_with_the_last(server_dir: Path) -> None:
+    data_dir = server_dir / "data"
     settings = Settings(_env_file=None, jarvis_data_dir=data_dir)
     server = EmbeddedPostgres(data_dir)
     url = services.database_url(settings)  # starts the server and migrates
@@ -128,15 +128,15 @@ def test_embedded_postgres_is_shared_by_processes_and_stops_with_the_last(tmp_pa
     assert postmaster_pid(server.pgdata) is None  # last user gone: stopped
 
 
-def test_a_killed_process_does_not_keep_the_server_alive(tmp_path: Path) -> None:
-    server = EmbeddedPostgres(tmp_path / "data")
+def test_a_killed_process_does_not_keep_the_server_alive(server_dir: Path) -> None:
+    server = EmbeddedPostgres(server_dir / "data")
     server.start()
     handles = server.pgdata / ".handle_pids.json"
     pids = json.loads(handles.read_text())
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     handles.write_text(json.dumps([*pids, dead.pid]))  # as if a process died with kill -9 while attached
-    again = EmbeddedPostgres(tmp_path / "data")
+    again = EmbeddedPostgres(server_dir / "data")
     again.start()
     assert dead.pid not in json.loads(handles.read_text())
     server.stop()
@@ -151,8 +151,8 @@ def test_configured_database_url_wins(ro_db_url: str, tmp_path: Path) -> None:
 
 # --- embedded Redis and RQ ---------------------------------------------------------------------------------------
 
-def test_embedded_redis_is_shared_and_runs_rq_jobs(tmp_path: Path) -> None:
-    data_dir = tmp_path / "data"
+def test_embedded_redis_is_shared_and_runs_rq_jobs(server_dir: Path) -> None:
+    data_dir = server_dir / "data"
     settings = Settings(_env_file=None, jarvis_data_dir=data_dir)
     url = services.redis_url(settings)
     assert url.startswith("unix://")

@@ -26,20 +26,20 @@ def server_running(data_dir: Path) -> bool:
     return pid_file.exists() and psutil.pid_exists(int(pid_file.read_text().split()[0]))
 
 
-def test_stack_once_provisions_and_exits(tmp_path: Path) -> None:
+def test_stack_once_provisions_and_exits(server_dir: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "jarvis_agent.stack", "--once", "--demo-members", "30"],
-                          capture_output=True, text=True, env=stack_env(tmp_path), cwd=REPO_ROOT, timeout=300)
+                          capture_output=True, text=True, env=stack_env(server_dir), cwd=REPO_ROOT, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "local stack ready" in done.stdout
     for slug in ("paris-bastille", "lyon-part-dieu", "marseille-vieux-port"):
         assert slug in done.stdout
     assert "(embedded)" in done.stdout
-    assert not server_running(tmp_path)  # the only user left: the embedded Postgres stopped
+    assert not server_running(server_dir)  # the only user left: the embedded Postgres stopped
 
 
-def test_stack_waits_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+def test_stack_waits_and_stops_cleanly_on_ctrl_c(server_dir: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "jarvis_agent.stack", "--no-demo"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=stack_env(tmp_path), cwd=REPO_ROOT)
+                            stderr=subprocess.PIPE, text=True, env=stack_env(server_dir), cwd=REPO_ROOT)
     try:
         deadline = time.monotonic() + 120
         lines = []
@@ -49,11 +49,11 @@ def test_stack_waits_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
             if "Ctrl-C to stop" in line:
                 break
         assert any("local stack ready" in line for line in lines), proc.stderr.read() if proc.poll() else lines
-        assert server_running(tmp_path)
+        assert server_running(server_dir)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
         assert "stopped" in proc.stdout.read()
-        assert not server_running(tmp_path)
+        assert not server_running(server_dir)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -146,7 +146,7 @@ async def test_get_workout_recommendations(ro_store, model, demo) -> None:
 
 async def test_get_gym_leaderboard(ro_store, model, demo) -> None:
     out = await call(ro_store, model, demo.member_badge, "get_gym_leaderboard", {})
-    assert out.output.startswith("Classement de") and "1. " in out.output
+    assert out.output.startswith("Classement de") and ": 1er " in out.output and " Toi : " in out.output
 
 
 async def test_get_faq_answer(ro_store, model, demo) -> None:
@@ -283,6 +283,7 @@ async def test_visitor_mode_offers_only_gym_tools(ro_store, model) -> None:
         await session.run(user_input="Bonjour")
     offered = set(model.tool_names())
     assert offered == {t.info.name for t in VISITOR_TOOLS}
+    assert "get_gym_leaderboard" not in offered  # it names members
     assert not offered & {"get_member_stats", "book_coach_appointment", "enroll_group_class", "cancel_booking",
                           "send_sms_reminder", "update_member_goals", "get_member_programs"}
 
@@ -342,15 +343,23 @@ async def test_internal_errors_never_leak(store, db_url, model, demo) -> None:
     assert "function" not in out.output.lower() and "sql" not in out.output.lower()
 
 
-async def test_actions_use_the_call_id_as_idempotency_key(store, db_url, model, demo) -> None:
-    model.script(ToolCalls([("log_feedback", {"categorie": "autre", "message": "Merci !", "ressenti": "positive"})]),
-                 Text("Merci à toi."))
+async def test_a_re_issued_write_is_not_repeated(store, db_url, model, demo) -> None:
+    """The model calls log_feedback again with the same arguments (a new call id): one row. The same booking asked
+    again after a cancellation is a new booking."""
+    feedback = {"categorie": "autre", "message": "Merci pour tout !", "ressenti": "positive"}
+    slot = (await store.check_coach_availability(demo.paris, member_id=demo.member))["slots"][0]["at"]
+    model.script(ToolCalls([("log_feedback", feedback)]), Text("Merci à toi."),
+                 ToolCalls([("log_feedback", {**feedback, "gravite": None})]), Text("C'est noté."),
+                 ToolCalls([("book_coach_appointment", slot_args(slot))]), Text("Réservé."),
+                 ToolCalls([("cancel_booking", {"type": "coach", **slot_args(slot)})]), Text("Annulé."),
+                 ToolCalls([("book_coach_appointment", slot_args(slot))]), Text("Réservé à nouveau."))
     async with jarvis(store, model, demo.member_badge) as session:
-        session_id = session.userdata.session_id
-        result = await session.run(user_input="Merci Jarvis")
-    call_id = result.expect.next_event().is_function_call(name="log_feedback").event().item.call_id
-    assert sql(db_url, "select key from jarvis_private.idempotency_keys where key like %s", f"{session_id}:%") == [
-        (f"{session_id}:{call_id}",)]
+        for said in ("Merci", "Je disais merci", "Réserve", "Annule", "Finalement réserve"):
+            result = await session.run(user_input=said)
+            result.expect.contains_function_call_output(is_error=False)
+    assert sql(db_url, "select count(*) from member_feedback where message = 'Merci pour tout !'") == [(1,)]
+    assert sql(db_url, "select status from coach_appointments where member_id = %s and starts_at = %s "
+                       "order by created_at", demo.member, slot) == [("cancelled",), ("booked",)]
 
 
 async def _feedback_rows(db_url: str, message: str) -> list[tuple]:
@@ -404,3 +413,29 @@ async def test_a_write_in_flight_completes(store, db_url, model, demo, how: str)
                 locker.rollback()
             run.cancel()
     assert await _feedback_rows(db_url, message) == [(1,)]
+
+
+async def test_a_session_started_degraded_recovers_its_context(store, db_url, model, demo) -> None:
+    with psycopg.connect(db_url) as locker:
+        locker.execute("lock table gyms in access exclusive mode")
+        context = await load_context(store, "paris-bastille", demo.member_badge, budget_s=0.2)
+        locker.rollback()
+    assert context.gym.id is None and context.member is None
+    model.script(ToolCalls([("get_gym_info", {})]), Text("On ferme à 23h."))
+    async with groq.LLM(base_url=model.base_url, api_key=model.API_KEY) as llm, AgentSession(
+            llm=llm, userdata=SessionData(store=store, context=context, badge_id=demo.member_badge)) as session:
+        await session.start(JarvisAgent(context))
+        result = await session.run(user_input="Vous fermez quand ?")
+        assert session.userdata.context.member.id == demo.member  # reloaded on the first tool call
+    result.expect.next_event().is_function_call(name="get_gym_info")
+    out = result.expect.next_event().is_function_call_output(is_error=False).event().item
+    assert "12 rue de la Roquette" in out.output
+
+
+async def test_member_stats_wording(store, db_url, model, demo) -> None:
+    sql(db_url, "insert into visit_history (gym_id, member_id, checked_in_at) values (%s, %s, now())",
+        demo.paris, demo.member)
+    out = await call(store, model, demo.member_badge, "get_member_stats", {})
+    assert ", aujourd'hui." in out.output and "Membre depuis le " in out.output
+    (end,), = sql(db_url, "select contract_end from gym_members where id = %s", demo.member)
+    assert f" {end.year} (" in out.output  # the contract's end says its year

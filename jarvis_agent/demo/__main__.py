@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from dataclasses import asdict
 from datetime import datetime
 
+from ..logs import setup_logging
 from ..settings import get_settings
 from ..store.services import database_url
 from .loader import AlreadySeeded, seed_demo
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
                       help="reference instant, ISO 8601 with offset (default: now)")
     seed.add_argument("--reset", action="store_true", help="replace the demo gyms if they exist")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=get_settings().log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(get_settings().log_level)
     if args.members < 3:
         parser.error("--members must be at least 3 (one per demo gym)")
     if args.as_of is not None and args.as_of.tzinfo is None:

@@ -8,9 +8,9 @@ url      print the database URL in use (starting the embedded server if needed)
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
+from ..logs import setup_logging
 from ..settings import get_settings
 from .migrate import migrate, status
 from .services import database_url, embedded_postgres
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["migrate", "status", "url"])
     args = parser.parse_args(argv)
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(settings.log_level)
     url = settings.database_url or embedded_postgres(settings).start()
     if args.command == "migrate":
         applied = migrate(url, settings.jarvis_migrations_dir)

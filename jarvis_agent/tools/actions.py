@@ -10,7 +10,7 @@ from livekit.agents import RunContext, ToolError, function_tool
 from ..french import GOALS, LEVELS, say_when
 from ..kiosk import KioskUnavailable
 from .arguments import local_moment, parse_date
-from .common import SessionData, read, write
+from .common import SessionData, read, session_of, write
 from .knowledge import Goal
 
 Urgency = Literal["low", "medium", "high", "critical"]
@@ -35,10 +35,10 @@ async def book_coach_appointment(ctx: RunContext[SessionData], date: str, heure:
         duree_minutes: durée de la séance en minutes (60 par défaut)
         note: ce que le membre veut travailler (optionnel)
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     starts = local_moment(date, heure, s.timezone)
-    booked = await write(ctx, s.store.book_coach_appointment(
-        s.gym_id, s.member_id, starts, s.idempotency_key(ctx), coach_name=coach, duration_minutes=duree_minutes,
+    booked = await write(ctx, lambda key: s.store.book_coach_appointment(
+        s.gym_id, s.member_id, starts, key, coach_name=coach, duration_minutes=duree_minutes,
         note=note))
     return (f"Réservé : séance avec {booked['coach']} {say_when(booked['when'])}, "
             f"{booked['duration_minutes']} minutes.")
@@ -53,9 +53,9 @@ async def enroll_group_class(ctx: RunContext[SessionData], cours: str, date: str
         date: le jour du cours, au format AAAA-MM-JJ
         heure: l'heure de début du cours, au format HH:MM
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     starts = local_moment(date, heure, s.timezone)
-    enrolled = await write(ctx, s.store.enroll_group_class(s.gym_id, s.member_id, s.idempotency_key(ctx),
+    enrolled = await write(ctx, lambda key: s.store.enroll_group_class(s.gym_id, s.member_id, key,
                                                            class_name=cours, starts_at=starts))
     return (f"Inscrit au cours {enrolled['name']} {say_when(enrolled['when'])}"
             + (f" avec {enrolled['coach']}" if enrolled["coach"] else "")
@@ -74,7 +74,7 @@ async def cancel_booking(ctx: RunContext[SessionData], type: Literal["coach", "c
         heure: l'heure de début, au format HH:MM (optionnelle, avec la date)
         nom: le nom du cours ou du coach (optionnel)
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     starts = on_date = None
     if heure:
         if not date:
@@ -83,7 +83,7 @@ async def cancel_booking(ctx: RunContext[SessionData], type: Literal["coach", "c
     elif date:
         on_date = parse_date(date)
     kind = {"coach": "coach", "cours": "class"}.get(type) if type else None
-    cancelled = await write(ctx, s.store.cancel_booking(s.gym_id, s.member_id, s.idempotency_key(ctx), kind=kind,
+    cancelled = await write(ctx, lambda key: s.store.cancel_booking(s.gym_id, s.member_id, key, kind=kind,
                                                         starts_at=starts, name=nom, on_date=on_date))
     return f"Annulé : {cancelled['title']} {say_when(cancelled['when'])}."
 
@@ -102,8 +102,8 @@ async def send_sms_reminder(ctx: RunContext[SessionData], message: str) -> str:
     Args:
         message: le texte du SMS, court (480 caractères au plus), en français, signé de la salle
     """
-    s = ctx.userdata
-    queued = await write(ctx, s.store.send_sms_reminder(s.gym_id, s.member_id, message, s.idempotency_key(ctx)))
+    s = await session_of(ctx)
+    queued = await write(ctx, lambda key: s.store.send_sms_reminder(s.gym_id, s.member_id, message, key))
     return f"Le SMS {_delivery_note(s, 'sms')} au numéro qui finit par {queued['recipient_hint'][-2:]}."
 
 
@@ -115,9 +115,9 @@ async def send_email_study(ctx: RunContext[SessionData], sujet: str, contenu: st
         sujet: l'objet de l'e-mail
         contenu: le texte de l'e-mail, en français
     """
-    s = ctx.userdata
-    queued = await write(ctx, s.store.send_email_study(s.gym_id, s.member_id, sujet, contenu,
-                                                       s.idempotency_key(ctx)))
+    s = await session_of(ctx)
+    queued = await write(ctx, lambda key: s.store.send_email_study(s.gym_id, s.member_id, sujet, contenu,
+                                                       key))
     return f"L'e-mail {_delivery_note(s, 'email')} à l'adresse {queued['recipient_hint']}."
 
 
@@ -130,9 +130,9 @@ async def notify_gym_manager(ctx: RunContext[SessionData], urgence: Urgency, mes
         urgence: low, medium, high, ou critical (blessure, danger immédiat)
         message: ce qui se passe, en une ou deux phrases factuelles
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     member = s.context.member.id if s.context.member else None
-    sent = await write(ctx, s.store.notify_gym_manager(s.gym_id, urgence, message, s.idempotency_key(ctx),
+    sent = await write(ctx, lambda key: s.store.notify_gym_manager(s.gym_id, urgence, message, key,
                                                        member_id=member))
     return f"Le gérant est prévenu (urgence {URGENCY_FR[sent['urgency']]})."
 
@@ -147,9 +147,9 @@ async def create_mission(ctx: RunContext[SessionData], titre: str, description: 
         description: ce qu'il faut faire et pourquoi
         priorite: low, medium, high ou urgent
     """
-    s = ctx.userdata
-    mission = await write(ctx, s.store.create_mission(s.gym_id, titre, description, priorite,
-                                                      s.idempotency_key(ctx), member_id=s.member_id))
+    s = await session_of(ctx)
+    mission = await write(ctx, lambda key: s.store.create_mission(s.gym_id, titre, description, priorite,
+                                                      key, member_id=s.member_id))
     return f"Mission créée pour l'équipe (priorité {URGENCY_FR[mission['priority']]})."
 
 
@@ -164,9 +164,9 @@ async def log_feedback(ctx: RunContext[SessionData], categorie: Category, messag
         ressenti: positive, neutral ou negative
         gravite: low, medium, high ou critical
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     member = s.context.member.id if s.context.member else None
-    await write(ctx, s.store.log_feedback(s.gym_id, categorie, message, ressenti, s.idempotency_key(ctx),
+    await write(ctx, lambda key: s.store.log_feedback(s.gym_id, categorie, message, ressenti, key,
                                           member_id=member, severity=gravite))
     return "Retour enregistré, l'équipe de la salle le verra."
 
@@ -178,7 +178,7 @@ async def display_video_tutorial(ctx: RunContext[SessionData], exercice: str) ->
     Args:
         exercice: l'exercice, par exemple "squat", "développé couché", "soulevé de terre", "gainage"
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     video = (await read(s.store.find_video_tutorial(s.gym_id, exercice)))["video"]
     if s.kiosk is None:
         raise ToolError("Je ne peux pas afficher de vidéo sur cet écran pour le moment.")
@@ -199,8 +199,8 @@ async def update_member_goals(ctx: RunContext[SessionData], objectif: Goal | Non
         niveau: le nouveau niveau
         precision: ce que le membre vise précisément, dans ses mots (optionnel)
     """
-    s = ctx.userdata
-    updated = await write(ctx, s.store.update_member_goals(s.gym_id, s.member_id, s.idempotency_key(ctx),
+    s = await session_of(ctx)
+    updated = await write(ctx, lambda key: s.store.update_member_goals(s.gym_id, s.member_id, key,
                                                            goal=objectif, level=niveau, goal_note=precision))
     return f"Objectif enregistré : {GOALS[updated['goal']]}, niveau {LEVELS[updated['level']]}."
 

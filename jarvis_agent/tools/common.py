@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 from uuid import UUID, uuid4
 
 from livekit.agents import RunContext, ToolError
 
-from ..context import SessionContext
+from ..context import SessionContext, load_context
 from ..kiosk import KioskLink
 from ..outbox import OutboxDelivery
 from ..store import Store, StoreError, Unavailable
@@ -37,9 +39,22 @@ class SessionData:
 
     store: Store
     context: SessionContext
+    badge_id: str | None = None
     session_id: UUID = field(default_factory=uuid4)
     kiosk: KioskLink | None = None
     outbox: OutboxDelivery | None = None
+    _last_action: str | None = field(default=None, repr=False)
+    _generation: int = field(default=0, repr=False)
+    _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+
+    async def reload_if_degraded(self) -> None:
+        """A session that started while the database was late (visitor mode, no gym id) gets its context again when
+        a tool first needs it, instead of answering "unreachable" for the whole conversation."""
+        async with self._reload_lock:
+            if self.context.gym.id is not None:
+                return
+            with contextlib.suppress(StoreError):
+                self.context = await load_context(self.store, self.context.gym.slug, self.badge_id, budget_s=1.0)
 
     @property
     def gym_id(self) -> UUID:
@@ -58,9 +73,25 @@ class SessionData:
     def timezone(self) -> str:
         return self.context.gym.timezone
 
-    def idempotency_key(self, ctx: RunContext) -> str:
-        """The tool call's id, scoped to the session: a retried call writes nothing twice."""
-        return f"{self.session_id}:{ctx.function_call.call_id}"
+    def action_key(self, ctx: RunContext) -> tuple[str, int]:
+        """(action, generation) of a write: the action is this tool with these arguments; the generation advances
+        only when the action differs from the last one completed in the session."""
+        call = ctx.function_call
+        try:
+            arguments = {k: v for k, v in json.loads(call.arguments or "{}").items() if v is not None}
+        except (ValueError, AttributeError):
+            arguments = call.arguments
+        action = f"{call.name}:" + hashlib.sha256(json.dumps(arguments, sort_keys=True, ensure_ascii=False)
+                                                  .encode()).hexdigest()[:24]
+        return action, self._generation + (action != self._last_action)
+
+
+async def session_of(ctx: RunContext[SessionData]) -> SessionData:
+    """The session's data, its context reloaded first if it started degraded."""
+    data = ctx.userdata
+    if data.context.gym.id is None:
+        await data.reload_if_degraded()
+    return data
 
 
 async def read(call: Awaitable[T]) -> T:
@@ -76,9 +107,18 @@ async def read(call: Awaitable[T]) -> T:
         raise ToolError(exc.message) from exc
 
 
-async def write(ctx: RunContext, call: Awaitable[T]) -> T:
-    """Run a data-layer write to completion: a barge-in does not interrupt it, and a cancelled tool (the session
-    closing) still lets the transaction finish — no half-done booking, no duplicate on retry (idempotency key)."""
+async def write(ctx: RunContext[SessionData], call: Callable[[str], Awaitable[T]]) -> T:
+    """Run a data-layer write, `call(idempotency_key)`, to completion and at most once.
+
+    The key is this session, the tool, its arguments and the generation (see SessionData.action_key): the model
+    re-issuing the same action — with a new call id after an answer was lost, or after a barge-in (LiveKit #3702) —
+    replays the first result and writes nothing; the same request after another action ("réserve", "annule",
+    "finalement réserve") is a new action. A barge-in does not interrupt the write, and a cancelled tool (a job
+    shutting down) still lets the transaction finish: no half-done booking."""
+    data = ctx.userdata
+    action, generation = data.action_key(ctx)
     with contextlib.suppress(RuntimeError):  # the reply was interrupted already: the write still happens, once
         ctx.disallow_interruptions()
-    return await read(asyncio.shield(asyncio.ensure_future(call)))
+    result = await read(asyncio.shield(asyncio.ensure_future(call(f"{data.session_id}:{generation}:{action}"))))
+    data._last_action, data._generation = action, generation
+    return result

@@ -8,9 +8,10 @@ from typing import Any, Literal
 
 from livekit.agents import RunContext, ToolError, function_tool
 
-from ..french import GOALS, LEVELS, MONTHS, say_date, say_time, say_when
+from ..french import GOALS, LEVELS, MONTHS, say_date, say_opening_hours, say_time, say_when
+from ..prompt import quote
 from .arguments import local_moment, parse_date
-from .common import SessionData, read
+from .common import SessionData, read, session_of
 
 Goal = Literal["perte_de_poids", "prise_de_masse", "remise_en_forme", "endurance", "force", "souplesse", "bien_etre"]
 EQUIPMENT_STATUS = {"operational": "en service", "maintenance": "en maintenance", "out_of_order": "hors service"}
@@ -22,7 +23,13 @@ def fr_number(value: float) -> str:
 
 def _duration(seconds: int) -> str:
     minutes, rest = divmod(seconds, 60)
-    return f"{minutes} min {rest:02d}" if minutes else f"{rest} s"
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min {rest:02d}" if rest else f"{minutes} min"
+
+
+def _rank(n: int) -> str:
+    return "1er" if n == 1 else f"{n}e"
 
 
 def _spots(c: dict[str, Any]) -> str:
@@ -34,19 +41,20 @@ async def get_member_stats(ctx: RunContext[SessionData]) -> str:
     """Statistiques du membre : ses visites (30 derniers jours, 12 mois, fréquence par semaine, dernière visite,
     série de semaines), son objectif, son contrat et ses prochaines réservations. À utiliser quand le membre demande
     où il en est, combien de fois il est venu, quand finit son abonnement ou ce qu'il a réservé."""
-    s = ctx.userdata
+    s = await session_of(ctx)
     data = await read(s.store.get_member_stats(s.gym_id, s.member_id))
     v, c, m = data["visits"], data["contract"], data["member"]
     lines = [f"Visites : {v['last_30_days']} ces 30 derniers jours (environ {fr_number(v['per_week_last_30_days'])} "
              f"par semaine), {v['last_12_months']} sur les 12 derniers mois."]
     if v["last_visit"]:
-        lines.append(f"Dernière visite : {say_date(v['last_visit']['date'])}, il y a {v['days_since_last_visit']} "
-                     "jours.")
+        days = v["days_since_last_visit"]
+        ago = {0: "aujourd'hui", 1: "hier"}.get(days, f"il y a {days} jours")
+        lines.append(f"Dernière visite : {say_date(v['last_visit']['date'])}, {ago}.")
     if v["streak_weeks"]:
         lines.append(f"Série en cours : {v['streak_weeks']} semaine(s) d'affilée avec au moins une séance.")
-    lines.append(f"Objectif : {GOALS[m['goal']]}, niveau {LEVELS[m['level']]}. Membre depuis "
+    lines.append(f"Objectif : {GOALS[m['goal']]}, niveau {LEVELS[m['level']]}. Membre depuis le "
                  f"{say_date(m['member_since'], weekday=False)} {m['member_since'][:4]}.")
-    lines.append(f"Contrat de {c['period_months']} mois jusqu'au {say_date(c['end'], weekday=False)} "
+    lines.append(f"Contrat de {c['period_months']} mois jusqu'au {say_date(c['end'], weekday=False)} {c['end'][:4]} "
                  f"({c['days_left']} jours restants).")
     if data["group_classes_last_90_days"]:
         lines.append(f"Cours collectifs suivis ces 3 derniers mois : {data['group_classes_last_90_days']}.")
@@ -66,7 +74,7 @@ async def get_weekly_schedule(ctx: RunContext[SessionData], date_debut: str | No
         nb_jours: nombre de jours à couvrir, de 1 à 14 (par défaut 7)
         type_cours: filtre optionnel sur le nom ou le type de cours, par exemple "yoga", "cardio", "boxe"
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     start = parse_date(date_debut, label="la date de début") if date_debut else None
     data = await read(s.store.get_weekly_schedule(s.gym_id, from_date=start, days=nb_jours, category=type_cours))
     classes = data["classes"]
@@ -82,26 +90,14 @@ async def get_weekly_schedule(ctx: RunContext[SessionData], date_debut: str | No
     return "\n".join(days) + more
 
 
-def _opening_hours(hours: list[dict[str, str]]) -> str:
-    groups: list[tuple[list[str], str]] = []
-    for h in hours:
-        span = f"{say_time(h['open'])} à {say_time(h['close'])}"
-        if groups and groups[-1][1] == span:
-            groups[-1][0].append(h["weekday"])
-        else:
-            groups.append(([h["weekday"]], span))
-    return "; ".join((f"du {d[0]} au {d[-1]}" if len(d) > 2 else " et ".join(d)) + f" de {span}"
-                     for d, span in groups)
-
-
 @function_tool
 async def get_gym_info(ctx: RunContext[SessionData]) -> str:
     """Informations pratiques de la salle : adresse, horaires d'ouverture, ouverte ou fermée maintenant, affluence
     actuelle, téléphone, services (douches, sauna, casiers…) et état général des machines."""
-    s = ctx.userdata
+    s = await session_of(ctx)
     g = await read(s.store.get_gym_info(s.gym_id))
     lines = [f"{g['name']}, {g['address']}, {g['postal_code']} {g['city']}.",
-             f"Horaires : {_opening_hours(g['opening_hours'])}.",
+             f"Horaires : {say_opening_hours(g['opening_hours'])}.",
              "La salle est ouverte en ce moment." if g["open_now"] else "La salle est fermée en ce moment."]
     occupancy = g["occupancy"]
     if occupancy and occupancy.get("level"):
@@ -124,7 +120,7 @@ async def list_coaches(ctx: RunContext[SessionData], specialite: str | None = No
     Args:
         specialite: filtre optionnel, par exemple "yoga", "musculation", "boxe", "nutrition"
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     coaches = (await read(s.store.list_coaches(s.gym_id, specialite)))["coaches"]
     if not coaches:
         return f"Aucun coach{' en ' + specialite if specialite else ''} dans la salle."
@@ -144,7 +140,7 @@ async def check_coach_availability(ctx: RunContext[SessionData], coach: str | No
         date_debut: premier jour, au format AAAA-MM-JJ (par défaut aujourd'hui)
         nb_jours: nombre de jours à couvrir, de 1 à 14 (par défaut 7)
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     start = parse_date(date_debut, label="la date de début") if date_debut else None
     member = s.context.member.id if s.context.member else None
     data = await read(s.store.check_coach_availability(s.gym_id, coach_name=coach, member_id=member,
@@ -167,7 +163,7 @@ async def get_equipment_status(ctx: RunContext[SessionData], equipement: str | N
         equipement: machine ou zone recherchée, par exemple "tapis de course", "rack à squat", "rameur" ;
             si absent, le résumé de la salle et la liste des machines indisponibles
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     data = await read(s.store.get_equipment_status(s.gym_id, equipement))
     items = data["equipment"]
     if equipement:
@@ -187,7 +183,7 @@ async def get_equipment_status(ctx: RunContext[SessionData], equipement: str | N
 @function_tool
 async def get_member_programs(ctx: RunContext[SessionData]) -> str:
     """Le programme d'entraînement du membre (en cours et précédents), avec ses exercices."""
-    s = ctx.userdata
+    s = await session_of(ctx)
     data = await read(s.store.get_member_programs(s.gym_id, s.member_id))
     current = data["current"]
     if current is None:
@@ -211,7 +207,7 @@ async def search_video_tutorials(ctx: RunContext[SessionData], exercice: str) ->
     Args:
         exercice: l'exercice ou le muscle, par exemple "squat", "développé couché", "gainage", "dos"
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     videos = (await read(s.store.search_video_tutorials(s.gym_id, exercice)))["videos"]
     if not videos:
         return f"Aucune vidéo pour « {exercice} » dans la vidéothèque."
@@ -226,7 +222,7 @@ async def get_nutrition_tips(ctx: RunContext[SessionData], objectif: Goal | None
     Args:
         objectif: l'objectif visé ; si absent, celui du membre
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     goal = objectif or (s.context.member.goal if s.context.member else None)
     if goal is None:
         raise ToolError("Quel est ton objectif : perte de poids, prise de masse, remise en forme, endurance, force, "
@@ -238,7 +234,7 @@ async def get_nutrition_tips(ctx: RunContext[SessionData], objectif: Goal | None
 @function_tool
 async def get_gym_events(ctx: RunContext[SessionData]) -> str:
     """Les événements à venir de la salle : challenges, stages, ateliers, soirées, compétitions."""
-    s = ctx.userdata
+    s = await session_of(ctx)
     events = (await read(s.store.get_gym_events(s.gym_id, limit=8)))["events"]
     if not events:
         return "Aucun événement prévu pour le moment."
@@ -256,7 +252,7 @@ async def check_class_availability(ctx: RunContext[SessionData], cours: str, dat
         date: le jour au format AAAA-MM-JJ (optionnel)
         heure: l'heure de début au format HH:MM (optionnelle, avec la date)
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     on_date = parse_date(date) if date else None
     starts = None
     if heure:
@@ -274,7 +270,7 @@ async def check_class_availability(ctx: RunContext[SessionData], cours: str, dat
 @function_tool
 async def get_member_achievements(ctx: RunContext[SessionData]) -> str:
     """Les badges et succès obtenus par le membre (gamification)."""
-    s = ctx.userdata
+    s = await session_of(ctx)
     data = await read(s.store.get_member_achievements(s.gym_id, s.member_id))
     if not data["count"]:
         return "Aucun badge pour le moment."
@@ -290,7 +286,7 @@ async def get_workout_recommendations(ctx: RunContext[SessionData], zone: str | 
     Args:
         zone: zone ou muscle à travailler (optionnel), par exemple "jambes", "dos", "abdominaux", "cardio"
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     data = await read(s.store.get_workout_recommendations(s.gym_id, s.member_id, focus=zone))
     if not data["exercises"]:
         return "Je n'ai pas d'exercice adapté à proposer pour cette zone avec les machines disponibles."
@@ -305,15 +301,15 @@ async def get_workout_recommendations(ctx: RunContext[SessionData], zone: str | 
 @function_tool
 async def get_gym_leaderboard(ctx: RunContext[SessionData]) -> str:
     """Le classement du mois de la salle (nombre de séances) et la place du membre."""
-    s = ctx.userdata
-    member = s.context.member.id if s.context.member else None
-    data = await read(s.store.get_gym_leaderboard(s.gym_id, member_id=member))
+    s = await session_of(ctx)
+    data = await read(s.store.get_gym_leaderboard(s.gym_id, member_id=s.member_id))
     month = MONTHS[int(data["period"][5:]) - 1]
-    text = f"Classement de {month} : " + ", ".join(f"{t['rank']}. {t['name']} ({t['score']} séances)"
+    # Names are members' own text: flattened and bounded like everything member-supplied.
+    text = f"Classement de {month} : " + ", ".join(f"{_rank(t['rank'])} {quote(t['name'], 40)} ({t['score']} séances)"
                                                     for t in data["top"]) + "."
     if data.get("me"):
         me = data["me"]
-        text += f" Toi : {me['rank']}e sur {me['out_of']} avec {me['score']} séances."
+        text += f" Toi : {_rank(me['rank'])} sur {me['out_of']} avec {me['score']} séances."
     return text
 
 
@@ -324,7 +320,7 @@ async def get_faq_answer(ctx: RunContext[SessionData], question: str) -> str:
     Args:
         question: la question du membre, reformulée simplement
     """
-    s = ctx.userdata
+    s = await session_of(ctx)
     answer = await read(s.store.get_faq_answer(s.gym_id, question))
     if not answer["found"]:
         return ("La FAQ de la salle ne répond pas à cette question. N'invente pas de réponse : dis que tu ne sais pas "

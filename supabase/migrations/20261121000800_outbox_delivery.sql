@@ -1,8 +1,12 @@
 -- Delivery of the outbox (SMS through Twilio, e-mail through Resend): the delivery step claims queued messages
--- atomically, sends them, and reports each outcome. A message is retried a few times, then marked failed.
+-- atomically, sends them, and reports each outcome. A failed attempt is retried later with exponential backoff
+-- (30 s, 1 min, 2 min… capped at an hour) until its attempts run out, then the message is marked failed.
 
 alter table public.outbox_messages add column provider_id text;
 alter table public.outbox_messages add column claimed_at timestamptz;
+alter table public.outbox_messages add column next_attempt_at timestamptz not null default now();
+drop index public.outbox_messages_queued_idx;
+create index outbox_messages_queued_idx on public.outbox_messages (next_attempt_at) where status = 'queued';
 
 -- Claim up to p_limit queued messages of the given channels (and ones stuck in "sending" for p_stale_seconds: a
 -- delivery process that died). Concurrent deliverers never claim the same message.
@@ -29,8 +33,9 @@ begin
     where o.id in (
       select x.id from outbox_messages x
       where x.channel = any (v_channels)
-        and (x.status = 'queued' or (x.status = 'sending' and x.claimed_at < now() - make_interval(secs => v_stale)))
-      order by x.created_at
+        and ((x.status = 'queued' and x.next_attempt_at <= now())
+             or (x.status = 'sending' and x.claimed_at < now() - make_interval(secs => v_stale)))
+      order by x.next_attempt_at
       limit n
       for no key update skip locked)
     returning o.id, o.gym_id, o.channel, o.recipient, o.subject, o.body, o.attempts)
@@ -39,8 +44,8 @@ begin
 end
 $$;
 
--- The outcome of one delivery attempt: sent (with the provider's id), or an error — queued again for a retry while
--- attempts remain, failed after p_max_attempts.
+-- The outcome of one delivery attempt: sent (with the provider's id), or an error — queued again, after a backoff,
+-- while attempts remain; failed after p_max_attempts (0: a permanent refusal fails at once).
 create function public.mark_outbox_message(p_message_id uuid, p_sent boolean, p_provider_id text default null,
                                            p_error text default null, p_max_attempts integer default 5)
   returns jsonb
@@ -57,9 +62,11 @@ begin
   if o.status <> 'sending' then
     perform jarvis_private.fail('JC409', 'not_sending', 'Ce message n''est pas en cours d''envoi.');
   end if;
+  perform jarvis_private.check_range(p_max_attempts, 'Le nombre de tentatives', 0, 100);
   update outbox_messages
     set status = case when p_sent then 'sent' when attempts >= p_max_attempts then 'failed' else 'queued' end,
         sent_at = case when p_sent then now() end,
+        next_attempt_at = now() + make_interval(secs => least(3600, 30 * power(2, greatest(attempts - 1, 0)))),
         provider_id = left(p_provider_id, 200),
         last_error = case when p_sent then null else left(p_error, 1000) end
     where id = p_message_id

@@ -62,7 +62,7 @@ class TwilioDouble(LocalServer):
         if not {"To", "From", "Body"} <= set(form) or not form["To"].startswith("+"):
             return JSONResponse({"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400}, 400)
         if self.fail_with:
-            return JSONResponse({"code": 20500, "message": "Internal Server Error", "status": self.fail_with},
+            return JSONResponse({"code": 20500, "message": f"Error sending to {form['To']}", "status": self.fail_with},
                                 self.fail_with)
         sid = f"SM{next(self._ids):032d}"
         self.messages.append({**form, "sid": sid})
@@ -89,5 +89,5 @@ class ResendDouble(LocalServer):
             return JSONResponse({"statusCode": self.fail_with, "name": "internal_server_error",
                                  "message": "Internal error"}, self.fail_with)
         email_id = f"email-{next(self._ids)}"
-        self.emails.append({**body, "id": email_id})
+        self.emails.append({**body, "id": email_id, "idempotency_key": request.headers.get("idempotency-key")})
         return JSONResponse({"id": email_id})
