@@ -111,7 +111,23 @@ async def test_get_member_stats(ro_store: PostgresStore, ro_db_url: str, demo) -
     assert stats["visits"]["days_since_last_visit"] == (today() - last_visit.astimezone(PARIS).date()).days
     assert stats["member"]["first_name"] == demo.member_first_name
     assert stats["contract"]["period_months"] in (1, 6, 12)
-    assert stats["visits"]["streak_weeks"] >= 0
+
+
+@pytest.mark.parametrize(("weeks_with_visits", "streak"), [
+    ([0, 1, 2, 4], 3),  # this week and the two before; a gap; older visits don't count
+    ([1, 2, 3], 3),  # no visit yet this week: the streak still counts from last week
+    ([2, 3], 0),  # nothing last week nor this week: broken
+])
+async def test_streak_of_weeks(store: PostgresStore, db_url: str, demo, weeks_with_visits: list[int],
+                               streak: int) -> None:
+    monday = datetime.now(PARIS).replace(hour=12, minute=0, second=0, microsecond=0)
+    monday -= timedelta(days=monday.weekday())  # this week's Monday, noon
+    sql(db_url, "delete from visit_history where member_id = %s", demo.member)
+    for weeks_ago in weeks_with_visits:
+        sql(db_url, "insert into visit_history (gym_id, member_id, checked_in_at) values (%s, %s, %s)",
+            demo.paris, demo.member, min(monday - timedelta(weeks=weeks_ago), datetime.now(PARIS)))
+    stats = await store.get_member_stats(demo.paris, demo.member)
+    assert stats["visits"]["streak_weeks"] == streak
 
 
 async def test_member_functions_refuse_inactive_and_foreign_members(ro_store: PostgresStore, demo) -> None:
