@@ -3,6 +3,7 @@ directory, or on the server of --database-url (where the benchmark may create an
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -40,3 +41,9 @@ def seeded_database(members: int, visits: int | None, database_url: str | None =
                 conn.execute(f'drop database if exists "{name}" with (force)')
             if server is not None:
                 server.stop()
+
+
+def add_seed_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--visits", type=int, default=1_000_000)
+    parser.add_argument("--database-url", help="a server where the benchmark may create a database")

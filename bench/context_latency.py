@@ -19,7 +19,7 @@ import sys
 import time
 
 import psycopg
-from _seeded import seeded_database
+from _seeded import add_seed_arguments, seeded_database
 
 from jarvis_agent.context import load_context
 from jarvis_agent.store.postgres import PostgresStore
@@ -59,10 +59,8 @@ async def run(url: str, sessions: int) -> dict[str, dict[str, float]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--members", type=int, default=10_000)
-    parser.add_argument("--visits", type=int, default=1_000_000)
+    add_seed_arguments(parser)
     parser.add_argument("--sessions", type=int, default=500)
-    parser.add_argument("--database-url", help="a server where the benchmark may create a database")
     args = parser.parse_args()
     with seeded_database(args.members, args.visits, args.database_url) as (url, report):
         latency = asyncio.run(run(url, args.sessions))

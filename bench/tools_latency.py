@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-from _seeded import seeded_database
+from _seeded import add_seed_arguments, seeded_database
 
 from jarvis_agent.store import NotFound
 from jarvis_agent.store.postgres import PostgresStore
@@ -170,10 +170,8 @@ async def _swallow(call: Awaitable[object]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--members", type=int, default=10_000)
-    parser.add_argument("--visits", type=int, default=1_000_000)
+    add_seed_arguments(parser)
     parser.add_argument("--iterations", type=int, default=200)
-    parser.add_argument("--database-url", help="a server where the benchmark may create a database")
     args = parser.parse_args()
     with seeded_database(args.members, args.visits, args.database_url) as (url, report):
         functions = asyncio.run(run(url, args.iterations))

@@ -160,6 +160,13 @@ def demo(ro_db_url: str) -> Demo:
                 demo_manager_user_id("paris-bastille"), demo_manager_user_id("lyon-part-dieu"))
 
 
+def sql(url: str, query: str, *args: object) -> list[tuple]:
+    """Run one statement on a test database; the rows, if it returns any."""
+    with psycopg.connect(url) as conn:
+        cur = conn.execute(query, args)
+        return cur.fetchall() if cur.description else []
+
+
 def table_counts(url: str) -> dict[str, int]:
     """Row count of every table of the public and private schemas: "nothing written" is checked with it."""
     with psycopg.connect(url) as conn:

@@ -5,21 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import psycopg
 import pytest
 
 from jarvis_agent.store import Conflict, InvalidInput, NotFound
 from jarvis_agent.store.postgres import PostgresStore
 
-from .conftest import make_full_class, table_counts
+from .conftest import make_full_class, sql, table_counts
 
 PARIS = ZoneInfo("Europe/Paris")
 
-
-def sql(url: str, query: str, *args: object) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        cur = conn.execute(query, args)
-        return cur.fetchall() if cur.description else []
 
 
 async def free_slot(store: PostgresStore, demo) -> str:

@@ -6,18 +6,13 @@ import asyncio
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import psycopg
-
 from jarvis_agent.store import Conflict
 from jarvis_agent.store.postgres import PostgresStore
 
+from .conftest import sql
+
 PARIS = ZoneInfo("Europe/Paris")
 
-
-def sql(url: str, query: str, *args: object) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        cur = conn.execute(query, args)
-        return cur.fetchall() if cur.description else []
 
 
 def active_members(url: str, gym, n: int) -> list:

@@ -8,13 +8,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import psycopg
 import pytest
 
 from jarvis_agent.store import Conflict, InvalidInput, NotFound
 from jarvis_agent.store.postgres import PostgresStore
 
-from .conftest import make_full_class
+from .conftest import make_full_class, sql
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -22,11 +21,6 @@ PARIS = ZoneInfo("Europe/Paris")
 def today() -> date:
     return datetime.now(PARIS).date()
 
-
-def sql(url: str, query: str, *args: object) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        cur = conn.execute(query, args)
-        return cur.fetchall() if cur.description else []
 
 
 # --- session context ---------------------------------------------------------------------------------------------

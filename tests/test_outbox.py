@@ -9,7 +9,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from pydantic import SecretStr
 
@@ -17,16 +16,12 @@ from jarvis_agent.outbox import OutboxDelivery, e164
 from jarvis_agent.settings import REPO_ROOT, Settings
 from jarvis_agent.store.postgres import PostgresStore
 
+from .conftest import sql
 from .doubles.providers import ResendDouble, TwilioDouble
 from .test_tools import call
 
 SID, TOKEN, RESEND_KEY = "AC" + "0" * 32, "twilio-test-token", "re_test_key"
 
-
-def sql(url: str, query: str, *args: object) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        cur = conn.execute(query, args)
-        return cur.fetchall() if cur.description else []
 
 
 @pytest.fixture

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg
 import pytest
 
 from jarvis_agent.store import Conflict, InvalidInput, NotFound
 from jarvis_agent.store.postgres import PostgresStore
 
-from .conftest import table_counts
-
-
-def sql(url: str, query: str, *args: object) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        cur = conn.execute(query, args)
-        return cur.fetchall() if cur.description else []
+from .conftest import sql, table_counts
 
 
 def session_payload(demo, session_id: uuid.UUID, **extra: object) -> dict:

@@ -23,17 +23,12 @@ from jarvis_agent.kiosk import DISPLAY_VIDEO, KioskLink
 from jarvis_agent.store.postgres import PostgresStore
 from jarvis_agent.tools import ALL_TOOLS, VISITOR_TOOLS, SessionData
 
-from .conftest import make_full_class
+from .conftest import make_full_class, sql
 from .doubles.livekit_room import LocalParticipantDouble
 from .doubles.openai_server import Text, ToolCalls
 
 PARIS = ZoneInfo("Europe/Paris")
 
-
-def sql(url: str, query: str, *args: object) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        cur = conn.execute(query, args)
-        return cur.fetchall() if cur.description else []
 
 
 @asynccontextmanager
