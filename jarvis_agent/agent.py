@@ -1,18 +1,115 @@
-"""The Jarvis agent: the French persona and the tools of a kiosk session, from its context.
+"""The Jarvis agent and the LiveKit worker around it.
 
-The LiveKit worker (AgentServer, rtc_session, audio pipeline) is wired around it by the voice pipeline.
+`JarvisAgent` is the brain of one conversation: the French persona and the tools, from the session context; a
+goodbye from the member ends the conversation without an LLM round trip. `server` is the AgentServer the CLI runs
+(`python -m jarvis_agent start`): prewarm loads Silero VAD once per process and prepares the data layer; each job
+(`agent_name="jarvis"`, dispatched by the token server with `{gym_slug, badge_id, kiosk_id, session_id}`) runs one
+`KioskSession` on the kiosk's room.
 """
 
 from __future__ import annotations
 
-from livekit.agents import Agent
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from livekit.agents import Agent, AgentServer, JobContext, JobProcess, StopResponse, llm
 
 from .context import SessionContext
+from .conversation import is_goodbye
 from .prompt import build_instructions
 from .tools import tools_for
 
+logger = logging.getLogger("jarvis.agent")
+
 
 class JarvisAgent(Agent):
-    def __init__(self, context: SessionContext) -> None:
+    def __init__(self, context: SessionContext, *, on_goodbye: Callable[[], None] | None = None) -> None:
         super().__init__(instructions=build_instructions(context), tools=tools_for(context))
         self.context = context
+        self._on_goodbye = on_goodbye
+
+    async def on_user_turn_completed(self, turn_ctx: llm.ChatContext, new_message: llm.ChatMessage) -> None:
+        if self._on_goodbye is not None and is_goodbye(new_message.text_content or ""):
+            self._on_goodbye()
+            raise StopResponse()
+
+
+# --- the worker ---------------------------------------------------------------------------------------------------
+
+def prewarm(proc: JobProcess) -> None:
+    """Once per job process, before any job: the VAD model, the settings-built parts that do no I/O."""
+    from .logs import setup_logging
+    from .pipeline import load_vad
+    from .settings import get_settings
+
+    settings = get_settings()
+    setup_logging(settings.log_level)
+    proc.userdata["vad"] = load_vad(settings)
+
+
+def _server_options() -> dict[str, Any]:
+    from .settings import get_settings
+
+    settings = get_settings()
+    options: dict[str, Any] = {"setup_fnc": prewarm, "initialize_process_timeout": 20.0}
+    if settings.jarvis_metrics_port:
+        options["prometheus_port"] = settings.jarvis_metrics_port
+        options["prometheus_multiproc_dir"] = str(settings.jarvis_data_dir / "prometheus")
+    return options
+
+
+server = AgentServer(**_server_options())
+
+
+@server.rtc_session(agent_name="jarvis")
+async def entrypoint(ctx: JobContext) -> None:
+    """One kiosk session. Malformed metadata or an unknown gym: logged, and the job ends without a word."""
+    from .context import WeatherService
+    from .handoff import Spool
+    from .kiosk import KioskLink
+    from .outbox import OutboxDelivery
+    from .pipeline import build_llm, build_stt, build_tts
+    from .session import InvalidMetadata, JobMetadata, KioskSession, Providers, Services, UnknownGym
+    from .settings import get_settings
+    from .store.services import open_store, redis_connection
+
+    settings = get_settings()
+    try:
+        meta = JobMetadata.parse(ctx.job.metadata)
+    except InvalidMetadata as exc:
+        logger.error("job %s refused: %s", ctx.job.id, exc)
+        ctx.shutdown(reason="invalid job metadata")
+        return
+    store = await open_store(settings)
+    outbox = OutboxDelivery(store, settings)
+    services = Services(store=store, redis_factory=lambda: redis_connection(settings, timeout=2.0),
+                        spool=Spool(settings.spool_dir), weather=WeatherService.from_settings(settings),
+                        outbox=outbox)
+    providers = Providers(vad=ctx.proc.userdata["vad"], stt=build_stt(settings), llm=build_llm(settings),
+                          tts=build_tts(settings))
+    await ctx.connect()
+    try:
+        participant = await asyncio.wait_for(ctx.wait_for_participant(), timeout=30)
+        kiosk_identity: str | None = participant.identity
+    except TimeoutError:
+        kiosk_identity = None
+    kiosk = KioskSession(meta, settings=settings, providers=providers, services=services,
+                         kiosk=KioskLink(ctx.room.local_participant, kiosk_identity))
+
+    async def close_everything(reason: str) -> None:
+        await kiosk.finish(reason)
+        await outbox.aclose()
+        await store.close()
+
+    ctx.add_shutdown_callback(close_everything)
+    try:
+        await kiosk.start(room=ctx.room)
+    except UnknownGym as exc:
+        logger.error("job %s refused: %s", ctx.job.id, exc)
+        ctx.shutdown(reason="unknown gym")
+        return
+    await kiosk.wait()
+    await kiosk.finish()
+    ctx.shutdown(reason=kiosk.end_reason or "ended")

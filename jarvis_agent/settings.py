@@ -52,10 +52,42 @@ class Settings(BaseSettings):
     resend_from: str = "Jarvis <jarvis@example.com>"
     resend_api_url: str = "https://api.resend.com"
 
+    # Voice agent: LiveKit server (cloud.livekit.io → Settings → Keys, or a self-hosted livekit-server).
+    livekit_url: str | None = None
+    livekit_api_key: str | None = None
+    livekit_api_secret: SecretStr | None = None
+    # Groq speech-to-text and LLM; the base URLs point the Groq plugins at any OpenAI-compatible server.
+    groq_api_key: SecretStr | None = None
+    jarvis_llm_base_url: str | None = None
+    jarvis_stt_base_url: str | None = None
+    jarvis_llm_model: str = "llama-3.3-70b-versatile"
+    jarvis_llm_fallback_model: str | None = "llama-3.1-8b-instant"
+    jarvis_llm_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    jarvis_stt_model: str = "whisper-large-v3-turbo"
+    # The voice: the offline espeak-ng French voice (Chatterbox on a GPU arrives with its plugin).
+    jarvis_tts: Literal["espeak"] = "espeak"
+    jarvis_espeak_voice: str = "fr-fr"
+    jarvis_espeak_rate: int = Field(default=165, ge=80, le=450)
+    # Turn-taking, chosen by measurement (bench/turn_latency.py, BENCHMARKS.md).
+    jarvis_vad_min_silence_s: float = Field(default=0.25, ge=0.05, le=3.0)
+    jarvis_endpointing_min_delay_s: float = Field(default=0.3, ge=0.0, le=5.0)
+    jarvis_endpointing_max_delay_s: float = Field(default=3.0, ge=0.1, le=10.0)
+    jarvis_preemptive_tts: bool = True
+    # Conversation shape: filler after a slow tool; check-in then goodbye when nobody speaks; a hard session cap.
+    jarvis_filler_delay_ms: int = Field(default=700, ge=0, le=10_000)
+    jarvis_idle_checkin_s: float = Field(default=12.0, ge=1.0, le=600.0)
+    jarvis_idle_goodbye_s: float = Field(default=10.0, ge=1.0, le=600.0)
+    jarvis_max_session_s: float = Field(default=600.0, ge=10.0, le=7200.0)
+    # Worker: Prometheus metrics port (0 disables) and the spool of sessions the database could not take.
+    jarvis_metrics_port: int = Field(default=9464, ge=0, le=65535)
+    jarvis_spool_dir: Path | None = None
+
     log_level: str = "INFO"
 
     @field_validator("database_url", "supabase_url", "redis_url", "twilio_account_sid", "twilio_auth_token",
-                     "twilio_from_number", "resend_api_key", mode="before")
+                     "twilio_from_number", "resend_api_key", "livekit_url", "livekit_api_key",
+                     "livekit_api_secret", "groq_api_key", "jarvis_llm_base_url", "jarvis_stt_base_url",
+                     "jarvis_llm_fallback_model", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -67,6 +99,10 @@ class Settings(BaseSettings):
     @property
     def email_configured(self) -> bool:
         return self.resend_api_key is not None
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.jarvis_spool_dir or self.jarvis_data_dir / "spool"
 
     @property
     def store_kind(self) -> Literal["postgres", "supabase"]:

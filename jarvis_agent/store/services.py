@@ -59,9 +59,10 @@ def redis_url(settings: Settings | None = None) -> str:
     return server.start()
 
 
-def redis_connection(settings: Settings | None = None) -> redis.Redis:
-    """A Redis client (bytes responses, as RQ expects)."""
-    return redis.Redis.from_url(redis_url(settings))
+def redis_connection(settings: Settings | None = None, *, timeout: float | None = None) -> redis.Redis:
+    """A Redis client (bytes responses, as RQ expects); `timeout` bounds connecting and each command (not for RQ
+    workers, whose dequeue blocks)."""
+    return redis.Redis.from_url(redis_url(settings), socket_timeout=timeout, socket_connect_timeout=timeout)
 
 
 def stop_embedded() -> None:

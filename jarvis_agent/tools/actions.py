@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from livekit.agents import RunContext, ToolError, function_tool
+from livekit.agents import RunContext, ToolError
 
 from ..french import GOALS, LEVELS, say_when
 from ..kiosk import KioskUnavailable
 from .arguments import local_moment, parse_date
-from .common import SessionData, read, session_of, write
+from .common import SessionData, kiosk_tool, read, session_of, write
 from .knowledge import Goal
 
 Urgency = Literal["low", "medium", "high", "critical"]
@@ -22,7 +22,7 @@ Level = Literal["debutant", "intermediaire", "avance"]
 URGENCY_FR = {"low": "basse", "medium": "moyenne", "high": "haute", "critical": "critique", "urgent": "urgente"}
 
 
-@function_tool
+@kiosk_tool
 async def book_coach_appointment(ctx: RunContext[SessionData], date: str, heure: str, coach: str | None = None,
                                  duree_minutes: int = 60, note: str | None = None) -> str:
     """Réserve une séance individuelle avec un coach. Vérifie d'abord les créneaux avec check_coach_availability
@@ -44,7 +44,7 @@ async def book_coach_appointment(ctx: RunContext[SessionData], date: str, heure:
             f"{booked['duration_minutes']} minutes.")
 
 
-@function_tool
+@kiosk_tool
 async def enroll_group_class(ctx: RunContext[SessionData], cours: str, date: str, heure: str) -> str:
     """Inscrit le membre à un cours collectif.
 
@@ -62,7 +62,7 @@ async def enroll_group_class(ctx: RunContext[SessionData], cours: str, date: str
             + f". Il reste {enrolled['spots_left']} place(s).")
 
 
-@function_tool
+@kiosk_tool
 async def cancel_booking(ctx: RunContext[SessionData], type: Literal["coach", "cours"] | None = None,
                          date: str | None = None, heure: str | None = None, nom: str | None = None) -> str:
     """Annule une réservation à venir du membre (séance coach ou cours collectif). Seules ses propres réservations
@@ -95,7 +95,7 @@ def _delivery_note(s: SessionData, channel: str) -> str:
     return "sera envoyé dès que possible"
 
 
-@function_tool
+@kiosk_tool
 async def send_sms_reminder(ctx: RunContext[SessionData], message: str) -> str:
     """Envoie un SMS de rappel ou d'encouragement au membre, sur le numéro de sa fiche.
 
@@ -107,7 +107,7 @@ async def send_sms_reminder(ctx: RunContext[SessionData], message: str) -> str:
     return f"Le SMS {_delivery_note(s, 'sms')} au numéro qui finit par {queued['recipient_hint'][-2:]}."
 
 
-@function_tool
+@kiosk_tool
 async def send_email_study(ctx: RunContext[SessionData], sujet: str, contenu: str) -> str:
     """Envoie au membre, à l'adresse e-mail de sa fiche, un document ou une étude (programme, conseils, article).
 
@@ -121,7 +121,7 @@ async def send_email_study(ctx: RunContext[SessionData], sujet: str, contenu: st
     return f"L'e-mail {_delivery_note(s, 'email')} à l'adresse {queued['recipient_hint']}."
 
 
-@function_tool
+@kiosk_tool
 async def notify_gym_manager(ctx: RunContext[SessionData], urgence: Urgency, message: str) -> str:
     """Prévient immédiatement le gérant : blessure, malaise, machine dangereuse, conflit, membre très mécontent
     ou qui veut résilier.
@@ -137,7 +137,7 @@ async def notify_gym_manager(ctx: RunContext[SessionData], urgence: Urgency, mes
     return f"Le gérant est prévenu (urgence {URGENCY_FR[sent['urgency']]})."
 
 
-@function_tool
+@kiosk_tool
 async def create_mission(ctx: RunContext[SessionData], titre: str, description: str, priorite: Priority) -> str:
     """Crée une mission pour l'équipe de la salle sur le tableau de bord du gérant (rappeler le membre, lui proposer
     un bilan, vérifier une machine…).
@@ -153,7 +153,7 @@ async def create_mission(ctx: RunContext[SessionData], titre: str, description: 
     return f"Mission créée pour l'équipe (priorité {URGENCY_FR[mission['priority']]})."
 
 
-@function_tool
+@kiosk_tool
 async def log_feedback(ctx: RunContext[SessionData], categorie: Category, message: str, ressenti: Sentiment,
                        gravite: Urgency = "low") -> str:
     """Enregistre un retour du membre (plainte, suggestion, compliment) pour l'équipe de la salle.
@@ -171,7 +171,7 @@ async def log_feedback(ctx: RunContext[SessionData], categorie: Category, messag
     return "Retour enregistré, l'équipe de la salle le verra."
 
 
-@function_tool
+@kiosk_tool
 async def display_video_tutorial(ctx: RunContext[SessionData], exercice: str) -> str:
     """Affiche sur le miroir de la borne la vidéo tutoriel d'un exercice.
 
@@ -189,7 +189,7 @@ async def display_video_tutorial(ctx: RunContext[SessionData], exercice: str) ->
     return f"La vidéo « {video['title']} » s'affiche sur le miroir."
 
 
-@function_tool
+@kiosk_tool
 async def update_member_goals(ctx: RunContext[SessionData], objectif: Goal | None = None,
                               niveau: Level | None = None, precision: str | None = None) -> str:
     """Met à jour l'objectif et/ou le niveau du membre, quand il le demande explicitement.

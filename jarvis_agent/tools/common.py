@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
+import inspect
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from livekit.agents import RunContext, ToolError
+from livekit.agents import FunctionTool, RunContext, ToolError, function_tool
 
+from .. import metrics
 from ..context import SessionContext, load_context
 from ..kiosk import KioskLink
 from ..outbox import OutboxDelivery
@@ -31,6 +35,19 @@ T = TypeVar("T")
 UNREACHABLE = "Je n'arrive pas à joindre le système de la salle pour le moment. Réessaie dans un instant."
 INTERNAL = "Je n'ai pas réussi à faire ça à cause d'un souci technique. L'équipe de la salle peut t'aider à l'accueil."
 NEEDS_BADGE = ("Pour ça, j'ai besoin de savoir qui tu es : scanne ton badge sur la borne et je m'en occupe.")
+FILLERS = ("Je regarde ça…", "Une seconde, je vérifie…", "Je m'en occupe…")
+
+
+@dataclass
+class ToolCallRecord:
+    """One tool call of the session, as persisted to jarvis_interactions."""
+
+    tool_name: str
+    arguments: dict[str, Any]
+    result: str | None
+    error: str | None
+    latency_ms: float
+    created_at: float
 
 
 @dataclass
@@ -43,6 +60,8 @@ class SessionData:
     session_id: UUID = field(default_factory=uuid4)
     kiosk: KioskLink | None = None
     outbox: OutboxDelivery | None = None
+    filler_delay_s: float | None = 0.7
+    tool_calls: list[ToolCallRecord] = field(default_factory=list)
     _last_action: str | None = field(default=None, repr=False)
     _generation: int = field(default=0, repr=False)
     _reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
@@ -122,3 +141,45 @@ async def write(ctx: RunContext[SessionData], call: Callable[[str], Awaitable[T]
     result = await read(asyncio.shield(asyncio.ensure_future(call(f"{data.session_id}:{generation}:{action}"))))
     data._last_action, data._generation = action, generation
     return result
+
+
+def kiosk_tool(func: Callable[..., Awaitable[str]]) -> FunctionTool:
+    """`@function_tool`, plus what every kiosk tool does: a filler phrase when it takes longer than
+    `SessionData.filler_delay_s` (the member hears Jarvis is on it), and a record of the call (arguments, result or
+    error, latency) for the session's transcript and the worker's metrics."""
+
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    async def run(*args: Any, **kwargs: Any) -> str:
+        bound = signature.bind(*args, **kwargs)
+        ctx: RunContext[SessionData] = bound.arguments.pop("ctx")
+        arguments = {k: v for k, v in bound.arguments.items() if v is not None}
+        data = ctx.userdata
+        started, created_at = time.perf_counter(), time.time()
+        result: str | None = None
+        error: str | None = None
+        try:
+            if data.filler_delay_s is None:
+                result = await func(*args, **kwargs)
+            else:
+                filler = FILLERS[len(data.tool_calls) % len(FILLERS)]
+                async with ctx.with_filler(filler, delay=data.filler_delay_s, max_steps=1):
+                    result = await func(*args, **kwargs)
+            return result
+        except ToolError as exc:
+            error = exc.message
+            raise
+        except BaseException as exc:
+            error = f"{type(exc).__name__}"
+            raise
+        finally:
+            latency = time.perf_counter() - started
+            metrics.TOOL_CALLS.labels(func.__name__).inc()
+            metrics.TOOL_LATENCY.labels(func.__name__).observe(latency)
+            if error is not None:
+                metrics.TOOL_ERRORS.labels(func.__name__).inc()
+            data.tool_calls.append(ToolCallRecord(func.__name__, arguments, result, error, round(latency * 1000, 2),
+                                                  created_at))
+
+    return function_tool(run)

@@ -6,12 +6,12 @@ from collections import defaultdict
 from itertools import groupby
 from typing import Any, Literal
 
-from livekit.agents import RunContext, ToolError, function_tool
+from livekit.agents import RunContext, ToolError
 
 from ..french import GOALS, LEVELS, MONTHS, say_date, say_opening_hours, say_time, say_when
 from ..prompt import quote
 from .arguments import local_moment, parse_date
-from .common import SessionData, read, session_of
+from .common import SessionData, kiosk_tool, read, session_of
 
 Goal = Literal["perte_de_poids", "prise_de_masse", "remise_en_forme", "endurance", "force", "souplesse", "bien_etre"]
 EQUIPMENT_STATUS = {"operational": "en service", "maintenance": "en maintenance", "out_of_order": "hors service"}
@@ -36,7 +36,7 @@ def _spots(c: dict[str, Any]) -> str:
     return "complet" if c["spots_left"] == 0 else f"{c['spots_left']} place{'s' if c['spots_left'] > 1 else ''}"
 
 
-@function_tool
+@kiosk_tool
 async def get_member_stats(ctx: RunContext[SessionData]) -> str:
     """Statistiques du membre : ses visites (30 derniers jours, 12 mois, fréquence par semaine, dernière visite,
     série de semaines), son objectif, son contrat et ses prochaines réservations. À utiliser quand le membre demande
@@ -64,7 +64,7 @@ async def get_member_stats(ctx: RunContext[SessionData]) -> str:
     return "\n".join(lines)
 
 
-@function_tool
+@kiosk_tool
 async def get_weekly_schedule(ctx: RunContext[SessionData], date_debut: str | None = None, nb_jours: int = 7,
                               type_cours: str | None = None) -> str:
     """Planning des cours collectifs avec les places restantes.
@@ -90,7 +90,7 @@ async def get_weekly_schedule(ctx: RunContext[SessionData], date_debut: str | No
     return "\n".join(days) + more
 
 
-@function_tool
+@kiosk_tool
 async def get_gym_info(ctx: RunContext[SessionData]) -> str:
     """Informations pratiques de la salle : adresse, horaires d'ouverture, ouverte ou fermée maintenant, affluence
     actuelle, téléphone, services (douches, sauna, casiers…) et état général des machines."""
@@ -113,7 +113,7 @@ async def get_gym_info(ctx: RunContext[SessionData]) -> str:
     return "\n".join(lines)
 
 
-@function_tool
+@kiosk_tool
 async def list_coaches(ctx: RunContext[SessionData], specialite: str | None = None) -> str:
     """Les coachs de la salle avec leurs spécialités et leurs horaires de présence.
 
@@ -130,7 +130,7 @@ async def list_coaches(ctx: RunContext[SessionData], specialite: str | None = No
         for c in coaches)
 
 
-@function_tool
+@kiosk_tool
 async def check_coach_availability(ctx: RunContext[SessionData], coach: str | None = None,
                                    date_debut: str | None = None, nb_jours: int = 7) -> str:
     """Créneaux libres d'un coach pour une séance individuelle d'une heure.
@@ -155,7 +155,7 @@ async def check_coach_availability(ctx: RunContext[SessionData], coach: str | No
         f"{say_date(day)} à {', '.join(times)}" for day, times in by_day.items()) + "."
 
 
-@function_tool
+@kiosk_tool
 async def get_equipment_status(ctx: RunContext[SessionData], equipement: str | None = None) -> str:
     """État des machines et du matériel : en service, en maintenance ou hors service.
 
@@ -180,7 +180,7 @@ async def get_equipment_status(ctx: RunContext[SessionData], equipement: str | N
     return text
 
 
-@function_tool
+@kiosk_tool
 async def get_member_programs(ctx: RunContext[SessionData]) -> str:
     """Le programme d'entraînement du membre (en cours et précédents), avec ses exercices."""
     s = await session_of(ctx)
@@ -200,7 +200,7 @@ async def get_member_programs(ctx: RunContext[SessionData]) -> str:
     return text
 
 
-@function_tool
+@kiosk_tool
 async def search_video_tutorials(ctx: RunContext[SessionData], exercice: str) -> str:
     """Cherche des vidéos tutoriels d'exercices dans la vidéothèque de la salle (sans les afficher).
 
@@ -215,7 +215,7 @@ async def search_video_tutorials(ctx: RunContext[SessionData], exercice: str) ->
                                    for v in videos) + ". Elles peuvent s'afficher sur le miroir."
 
 
-@function_tool
+@kiosk_tool
 async def get_nutrition_tips(ctx: RunContext[SessionData], objectif: Goal | None = None) -> str:
     """Conseils nutritionnels généraux selon l'objectif (jamais un avis médical ni un régime).
 
@@ -231,7 +231,7 @@ async def get_nutrition_tips(ctx: RunContext[SessionData], objectif: Goal | None
     return f"Conseils pour l'objectif {GOALS[goal]} : " + " ".join(data["tips"]) + " " + data["disclaimer"]
 
 
-@function_tool
+@kiosk_tool
 async def get_gym_events(ctx: RunContext[SessionData]) -> str:
     """Les événements à venir de la salle : challenges, stages, ateliers, soirées, compétitions."""
     s = await session_of(ctx)
@@ -242,7 +242,7 @@ async def get_gym_events(ctx: RunContext[SessionData]) -> str:
                      + f". {e['description']}" for e in events)
 
 
-@function_tool
+@kiosk_tool
 async def check_class_availability(ctx: RunContext[SessionData], cours: str, date: str | None = None,
                                    heure: str | None = None) -> str:
     """Places restantes dans un cours collectif précis (ou ses prochaines séances dans la semaine).
@@ -267,7 +267,7 @@ async def check_class_availability(ctx: RunContext[SessionData], cours: str, dat
         for c in classes)
 
 
-@function_tool
+@kiosk_tool
 async def get_member_achievements(ctx: RunContext[SessionData]) -> str:
     """Les badges et succès obtenus par le membre (gamification)."""
     s = await session_of(ctx)
@@ -278,7 +278,7 @@ async def get_member_achievements(ctx: RunContext[SessionData]) -> str:
         f"{a['title']} ({say_date(a['earned']['date'], weekday=False)})" for a in data["achievements"]) + "."
 
 
-@function_tool
+@kiosk_tool
 async def get_workout_recommendations(ctx: RunContext[SessionData], zone: str | None = None) -> str:
     """Exercices recommandés pour le membre selon son objectif, son niveau, son programme et les machines en
     service, avec la vidéo quand elle existe.
@@ -298,7 +298,7 @@ async def get_workout_recommendations(ctx: RunContext[SessionData], zone: str | 
     return text
 
 
-@function_tool
+@kiosk_tool
 async def get_gym_leaderboard(ctx: RunContext[SessionData]) -> str:
     """Le classement du mois de la salle (nombre de séances) et la place du membre."""
     s = await session_of(ctx)
@@ -313,7 +313,7 @@ async def get_gym_leaderboard(ctx: RunContext[SessionData]) -> str:
     return text
 
 
-@function_tool
+@kiosk_tool
 async def get_faq_answer(ctx: RunContext[SessionData], question: str) -> str:
     """Cherche la réponse dans la FAQ de la salle : tarifs, abonnement, résiliation, règles, services, accès…
 

@@ -1,0 +1,27 @@
+"""The RQ queue "analytics": the one place that knows its name and the job a finished session gets.
+
+The agent enqueues `analytics.process_session(session_id)` by name, so the agent worker does not import the
+analytics models; the analytics worker (`python -m analytics worker`) resolves it.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import redis
+from rq import Queue, Retry
+from rq.job import Job
+
+QUEUE = "analytics"
+PROCESS_SESSION = "analytics.process_session"
+
+
+def queue(connection: redis.Redis) -> Queue:
+    return Queue(QUEUE, connection=connection)
+
+
+def enqueue_session(connection: redis.Redis, session_id: UUID | str) -> Job:
+    """Enqueue the analytics of one persisted session. Raises redis.RedisError when Redis is unreachable."""
+    return queue(connection).enqueue(PROCESS_SESSION, str(session_id), retry=Retry(max=3, interval=[10, 60, 300]),
+                                     job_timeout=300, result_ttl=86_400, failure_ttl=30 * 86_400,
+                                     description=f"analytics of session {session_id}")

@@ -1,0 +1,1 @@
+"""LiveKit plugins of Jarvis: the voices (espeak-ng offline fallback; Chatterbox on a GPU)."""
