@@ -31,6 +31,11 @@ class Clip:
         return len(self.samples) / self.sample_rate
 
     @property
+    def speech_start_s(self) -> float:
+        loud = np.flatnonzero(np.abs(self.samples.astype(np.int32)) > 500)
+        return loud[0] / self.sample_rate if len(loud) else 0.0
+
+    @property
     def speech_end_s(self) -> float:
         loud = np.flatnonzero(np.abs(self.samples.astype(np.int32)) > 500)
         return (loud[-1] + 1) / self.sample_rate if len(loud) else 0.0

@@ -4,7 +4,7 @@ build their sessions from here, so what the benchmarks measure is what the kiosk
 - STT: `groq.STT(whisper-large-v3-turbo, language="fr")`, a batch model segmented by the VAD, behind `GuardedSTT`
   (hallucination filter, failures → "répète").
 - LLM: `groq.LLM(llama-3.3-70b-versatile)` then a faster Groq model behind `llm.FallbackAdapter`: a 429, a 5xx, a
-  timeout or a broken stream on the first is answered by the second. The OpenAI client's own retries are off so the
+  timeout or a stream cut short on the first is answered by the second. The OpenAI client's own retries are off so the
   switch happens within one attempt timeout.
 - TTS: the offline espeak-ng French voice (Chatterbox on a GPU comes with its plugin).
 - Turns: VAD end-of-speech after `JARVIS_VAD_MIN_SILENCE_S`, the turn committed `JARVIS_ENDPOINTING_MIN_DELAY_S`
@@ -60,8 +60,10 @@ def build_llm(settings: Settings) -> llm.LLM:
                                     temperature=0.4, parallel_tool_calls=False, **kwargs) for m in models]
     if len(llms) == 1:
         return llms[0]
+    # retry_on_chunk_sent: a stream cut mid-answer is answered again by the fallback (the words already streamed
+    # stay in that reply) rather than failing the turn.
     adapter = llm.FallbackAdapter(llms, attempt_timeout=settings.jarvis_llm_timeout_s, max_retry_per_llm=0,
-                                  retry_interval=0.1)
+                                  retry_interval=0.1, retry_on_chunk_sent=True)
     adapter.on("llm_availability_changed", _count_switch("llm"))
     return adapter
 
@@ -74,13 +76,13 @@ def build_tts(settings: Settings) -> tts.TTS:
     return espeak_tts.TTS(voice=settings.jarvis_espeak_voice, rate=settings.jarvis_espeak_rate)
 
 
-def turn_handling(settings: Settings) -> TurnHandlingOptions:
+def turn_handling(settings: Settings, *, vad: bool = True) -> TurnHandlingOptions:
     return TurnHandlingOptions(
-        turn_detection="vad",
+        turn_detection="vad" if vad else "manual",
         endpointing={"mode": "fixed", "min_delay": settings.jarvis_endpointing_min_delay_s,
                      "max_delay": settings.jarvis_endpointing_max_delay_s},
-        interruption={"enabled": True, "mode": "vad", "min_duration": 0.3, "resume_false_interruption": True,
-                      "false_interruption_timeout": 1.5},
+        interruption={"enabled": True, "mode": "vad", "min_duration": settings.jarvis_interruption_min_speech_s,
+                      "resume_false_interruption": True, "false_interruption_timeout": 1.5},
         preemptive_generation={"enabled": True, "preemptive_tts": settings.jarvis_preemptive_tts},
     )
 

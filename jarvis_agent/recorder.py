@@ -47,6 +47,10 @@ class SessionRecorder:
                 metrics.TURN_LATENCY.labels(TURN_METRICS[key]).observe(value)
         self.transcript.append(turn)
 
+    def add_turn(self, role: str, text: str) -> None:
+        """A turn that did not go through the session's chat (a typed goodbye)."""
+        self.transcript.append({"role": role, "text": text.strip(), "at": iso(time.time())})
+
     def _on_error(self, event: ErrorEvent) -> None:
         kind = ERROR_KINDS.get(getattr(event.error, "type", ""), "other")
         recoverable = bool(getattr(event.error, "recoverable", False))

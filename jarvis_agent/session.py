@@ -19,13 +19,13 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from livekit import rtc
-from livekit.agents import NOT_GIVEN, AgentSession, CloseEvent, UserStateChangedEvent, llm, stt, tts, vad
+from livekit.agents import AgentSession, CloseEvent, UserStateChangedEvent, llm, room_io, stt, tts, vad
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import metrics
 from .agent import JarvisAgent
 from .context import WeatherService, load_context
-from .conversation import CHECK_IN, REPEAT, goodbye, greeting
+from .conversation import CHECK_IN, REPEAT, goodbye, greeting, is_goodbye
 from .handoff import Outcome, RedisFactory, Spool, hand_off, replay_spool
 from .kiosk import KioskLink
 from .outbox import OutboxDelivery
@@ -158,8 +158,8 @@ class KioskSession:
                                                               meta.kiosk_id)
         p = self.providers
         self.session = session = AgentSession[SessionData](
-            vad=p.vad, stt=p.stt, llm=p.llm, tts=p.tts, turn_handling=turn_handling(s), userdata=data,
-            user_away_timeout=s.jarvis_idle_checkin_s, max_tool_steps=4, aec_warmup_duration=None)
+            vad=p.vad, stt=p.stt, llm=p.llm, tts=p.tts, turn_handling=turn_handling(s, vad=p.vad is not None),
+            userdata=data, user_away_timeout=s.jarvis_idle_checkin_s, max_tool_steps=4, aec_warmup_duration=None)
         self.recorder = SessionRecorder(session, data, kiosk_id=meta.kiosk_id)
         session.on("close", self._on_close)
         session.on("user_state_changed", self._on_user_state)
@@ -168,13 +168,41 @@ class KioskSession:
         if configure is not None:
             configure(session)
         agent = JarvisAgent(context, on_goodbye=lambda: self.end("goodbye"))
-        await session.start(agent, room=room if room is not None else NOT_GIVEN, record=False)
+        room_options = room_io.RoomOptions(text_input=room_io.TextInputOptions(text_input_cb=self._on_room_text))
+        if room is not None:
+            await session.start(agent, room=room, room_options=room_options, record=False)
+        else:
+            await session.start(agent, record=False)
         metrics.ACTIVE_SESSIONS.inc()
         logger.info("session %s started (%s, %s)", meta.session_id, meta.gym_slug, context.member_status)
         session.say(greeting(context))
         self._spawn(self._cap_duration())
 
+    @property
+    def ended(self) -> bool:
+        return self._ended.is_set()
+
     # --- during -----------------------------------------------------------------------------------------------
+    async def text_turn(self, text: str) -> None:
+        """A typed member turn (the kiosk's chat, the simulator's --text): a goodbye ends the session like a
+        spoken one; anything else gets the agent's reply."""
+        assert self.session is not None and self.recorder is not None
+        if is_goodbye(text):
+            self.recorder.add_turn("user", text)
+            self.end("goodbye")
+            return
+        await self.session.run(user_input=text)
+
+    async def _on_room_text(self, session: AgentSession, event: room_io.TextInputEvent) -> None:
+        async with session._claim_user_turn():  # what LiveKit's default text callback does, goodbyes first
+            if is_goodbye(event.text):
+                assert self.recorder is not None
+                self.recorder.add_turn("user", event.text)
+                self.end("goodbye")
+                return
+            await session.interrupt()
+            session.generate_reply(user_input=event.text)
+
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
         self._tasks.add(task)

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     jarvis_endpointing_min_delay_s: float = Field(default=0.3, ge=0.0, le=5.0)
     jarvis_endpointing_max_delay_s: float = Field(default=3.0, ge=0.1, le=10.0)
     jarvis_preemptive_tts: bool = True
+    jarvis_interruption_min_speech_s: float = Field(default=0.2, ge=0.05, le=3.0)
     # Conversation shape: filler after a slow tool; check-in then goodbye when nobody speaks; a hard session cap.
     jarvis_filler_delay_ms: int = Field(default=700, ge=0, le=10_000)
     jarvis_idle_checkin_s: float = Field(default=12.0, ge=1.0, le=600.0)

@@ -65,11 +65,13 @@ class SimulationResult:
         return out
 
 
-async def _agent_quiet(session: AgentSession[SessionData], settle_s: float = 0.4, timeout_s: float = 30.0) -> None:
-    """Until the agent has been listening (not thinking, not speaking) for `settle_s`."""
+async def agent_quiet(kiosk: KioskSession, settle_s: float = 0.4, timeout_s: float = 30.0) -> None:
+    """Until the agent has been listening (not thinking, not speaking) for `settle_s`, or the session ended."""
+    session = kiosk.session
+    assert session is not None
     deadline = time.monotonic() + timeout_s
     quiet_since: float | None = None
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not kiosk.ended:
         if session.agent_state in ("listening", "idle"):
             quiet_since = quiet_since or time.monotonic()
             if time.monotonic() - quiet_since >= settle_s:
@@ -82,7 +84,7 @@ async def _agent_quiet(session: AgentSession[SessionData], settle_s: float = 0.4
 
 async def simulate(meta: JobMetadata, *, settings: Settings, providers: Providers, services: Services,
                    inputs: list[Clip | str], out: Path | None = None, speed: float = 1.0,
-                   end_session: bool = True) -> SimulationResult:
+                   ) -> SimulationResult:
     """Run one kiosk session over `inputs` (audio clips or text turns), then end it and hand it off."""
     mic = MicrophoneInput(speed=speed)
     speaker = SpeakerOutput(speed=speed)
@@ -94,13 +96,11 @@ async def simulate(meta: JobMetadata, *, settings: Settings, providers: Provider
 
     kiosk = KioskSession(meta, settings=settings, providers=providers, services=services)
     await kiosk.start(configure=configure)
-    session = kiosk.session
-    assert session is not None
     played: list[tuple[str, Played | None, float]] = []
     try:
-        await _agent_quiet(session)
+        await agent_quiet(kiosk)
         for item in inputs:
-            if kiosk._ended.is_set():
+            if kiosk.ended:
                 break
             if isinstance(item, Clip):
                 item_played = mic.play(item)
@@ -108,12 +108,10 @@ async def simulate(meta: JobMetadata, *, settings: Settings, providers: Provider
                 played.append((item.name, item_played, item_played.started_at))
             else:
                 started = time.time()
-                await session.run(user_input=item)
+                await kiosk.text_turn(item)
                 played.append((item, None, started))
-            await _agent_quiet(session)
+            await agent_quiet(kiosk)
     finally:
-        if end_session and not kiosk._ended.is_set():
-            kiosk.end_reason = "simulation_end"
         await kiosk.finish("simulation_end")
         await mic.aclose()
     assert kiosk.recorder is not None and kiosk.data is not None

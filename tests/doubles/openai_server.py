@@ -65,6 +65,7 @@ class OpenAIServerDouble(LocalServer):
         self.stt_latency = stt_latency
         self.default_text = default_text
         self.replies: list[Reply | Script] = []
+        self.model_replies: dict[str, list[Reply]] = {}
         self.requests: list[dict[str, Any]] = []
         self.heard: list[str | Fault | Callable[[int], str]] = []
         self.transcriptions: list[dict[str, Any]] = []
@@ -78,6 +79,10 @@ class OpenAIServerDouble(LocalServer):
         """Queue what the model answers to the next requests, in order."""
         self.replies.extend(replies)
 
+    def script_for(self, model: str, *replies: Reply) -> None:
+        """Queue answers for requests to one model only (they go first; other models use `script`)."""
+        self.model_replies.setdefault(model, []).extend(replies)
+
     def hear(self, *texts: str | Fault | Callable[[int], str]) -> None:
         """Queue what "Whisper" transcribes from the next audio segments, in order (a callable gets the audio's
         size in bytes)."""
@@ -85,6 +90,7 @@ class OpenAIServerDouble(LocalServer):
 
     def reset(self) -> None:
         self.replies.clear()
+        self.model_replies.clear()
         self.requests.clear()
         self.heard.clear()
         self.transcriptions.clear()
@@ -106,8 +112,10 @@ class OpenAIServerDouble(LocalServer):
         self.requests.append(body)
         if request.headers.get("authorization", "") != f"Bearer {self.API_KEY}":
             return JSONResponse({"error": {"message": "Invalid API Key", "type": "invalid_request_error"}}, 401)
-        if not self.replies:
-            reply: Reply = Text(self.default_text)
+        if self.model_replies.get(body.get("model")):
+            reply: Reply = self.model_replies[body["model"]].pop(0)
+        elif not self.replies:
+            reply = Text(self.default_text)
         else:
             step = self.replies.pop(0)
             reply = step(body) if callable(step) else step

@@ -28,11 +28,13 @@ def replies(result) -> list[str]:
 @pytest.mark.parametrize("fault", [Fault(status=429), Fault(status=500), Fault(stall=3.0), Fault(truncated=True)],
                          ids=["429", "500", "timeout", "truncated"])
 async def test_the_fallback_llm_answers_when_the_first_fails(runner, model, demo, fault) -> None:
-    model.script(fault, Text("Le cours de yoga est à 18 h."), Text("Avec plaisir !"))
+    model.script_for(PRIMARY, *[fault] * 5)  # the first model keeps failing (the adapter probes it again)
+    model.script_for(FALLBACK, Text("Le cours de yoga est à 18 h."), Text("Avec plaisir !"))
     result = await runner.run(["C'est à quelle heure le yoga ?", "Merci pour l'info."], badge=demo.member_badge,
                               tts=False, jarvis_llm_timeout_s=1.0)
-    assert [r["model"] for r in model.requests[:2]] == [PRIMARY, FALLBACK]
-    assert "Le cours de yoga est à 18 h." in replies(result)
+    models = [r["model"] for r in model.requests]
+    assert models[0] == PRIMARY and FALLBACK in models  # (the adapter also probes the failed model again)
+    assert any(r.endswith("Le cours de yoga est à 18 h.") for r in replies(result))
     assert replies(result)[-1] == "Avec plaisir !"  # the session went on
     assert result.outcome == "enqueued"
 
