@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint bench clean
+.PHONY: install system-deps run test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -16,13 +16,21 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-run: install
+# Debian packages: espeak-ng (the offline French voice, and French test speech), PortAudio (the `console` command).
+system-deps:
+	@if command -v espeak-ng >/dev/null && ldconfig -p | grep -q libportaudio; then :; \
+	elif command -v apt-get >/dev/null; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends espeak-ng libportaudio2 >/dev/null; \
+	else echo "install espeak-ng and PortAudio with your package manager"; fi
+
+run: install system-deps
 	$(BIN)/python -m jarvis_agent.stack
 
 lint: install
 	$(BIN)/ruff check .
 
-test: lint
+test: lint system-deps
 	$(BIN)/pytest
 
 bench: install

@@ -8,23 +8,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
+
+import redis
 
 from jarvis_agent.logs import setup_logging
 from jarvis_agent.settings import get_settings
-from jarvis_agent.store import services
+from jarvis_agent.store import StoreError, services
 
 from .sweep import sweep
+
+logger = logging.getLogger("analytics")
 
 
 async def _sweep(args: argparse.Namespace) -> int:
     settings = get_settings()
-    store = await services.open_store(settings)
-    connection = services.redis_connection(settings)
+    store = await services.open_store(settings, wait=not args.every)
+    connection = services.redis_connection(settings, timeout=5.0)
     try:
         while True:
-            report = await sweep(store, connection, limit=args.limit, stale_seconds=args.stale_seconds)
-            print(json.dumps(report.as_dict()), flush=True)
+            try:
+                report = await sweep(store, connection, limit=args.limit, stale_seconds=args.stale_seconds)
+                print(json.dumps(report.as_dict()), flush=True)
+            except (StoreError, redis.RedisError) as exc:
+                if not args.every:
+                    raise
+                logger.warning("sweep failed (%s): next try in %s s", exc, args.every)
             if not args.every:
                 return 0
             await asyncio.sleep(args.every)

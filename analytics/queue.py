@@ -10,7 +10,8 @@ from uuid import UUID
 
 import redis
 from rq import Queue, Retry
-from rq.job import Job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 QUEUE = "analytics"
 PROCESS_SESSION = "analytics.process_session"
@@ -20,8 +21,22 @@ def queue(connection: redis.Redis) -> Queue:
     return Queue(QUEUE, connection=connection)
 
 
+WAITING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+def job_id(session_id: UUID | str) -> str:
+    return f"analytics-session-{session_id}"
+
+
 def enqueue_session(connection: redis.Redis, session_id: UUID | str) -> Job:
-    """Enqueue the analytics of one persisted session. Raises redis.RedisError when Redis is unreachable."""
-    return queue(connection).enqueue(PROCESS_SESSION, str(session_id), retry=Retry(max=3, interval=[10, 60, 300]),
-                                     job_timeout=300, result_ttl=86_400, failure_ttl=30 * 86_400,
-                                     description=f"analytics of session {session_id}")
+    """Enqueue the analytics of one persisted session, once: a session whose job is still waiting or running is
+    not queued again (the sweeper re-claims sessions that look stuck). Raises redis.RedisError when Redis is down."""
+    try:
+        job = Job.fetch(job_id(session_id), connection=connection)
+        if job.get_status(refresh=False) in WAITING:
+            return job
+    except NoSuchJobError:
+        pass
+    return queue(connection).enqueue(PROCESS_SESSION, str(session_id), job_id=job_id(session_id),
+                                     retry=Retry(max=3, interval=[10, 60, 300]), job_timeout=300, result_ttl=86_400,
+                                     failure_ttl=30 * 86_400, description=f"analytics of session {session_id}")

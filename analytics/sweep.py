@@ -8,12 +8,13 @@ enqueue one session twice; a session whose enqueue fails goes back to pending fo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
 import redis
 
-from jarvis_agent.store import Store
+from jarvis_agent.store import Store, StoreError
 
 from .queue import enqueue_session
 
@@ -39,8 +40,9 @@ async def sweep(store: Store, connection: redis.Redis, *, limit: int = 100, stal
             report.enqueued += 1
         except redis.RedisError as exc:
             logger.warning("Redis unavailable (%s): %d session(s) left pending", exc, len(claimed) - index)
-            for rest in claimed[index:]:
-                await store.mark_session_analytics(rest["session_id"], "pending", error="redis unavailable")
+            for rest in claimed[index:]:  # if this fails too, the stale claim picks them up again later
+                with contextlib.suppress(StoreError):
+                    await store.mark_session_analytics(rest["session_id"], "pending", error="redis unavailable")
             report.left_pending = len(claimed) - index
             break
     if report.claimed:

@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 from uuid import uuid4
 
+from pydantic import SecretStr
+
 from .logs import setup_logging
 from .settings import Settings, get_settings
 from .store.services import ConfigurationError
@@ -44,7 +46,7 @@ def missing_credentials(command: str, settings: Settings) -> list[str]:
 def _prepare_worker(settings: Settings) -> None:
     """Resolve services once for every job process, and replay the spool."""
     from .handoff import Spool, replay_spool
-    from .store import services
+    from .store import StoreError, services
 
     if settings.store_kind == "postgres":
         os.environ["DATABASE_URL"] = services.database_url(settings)
@@ -60,7 +62,11 @@ def _prepare_worker(settings: Settings) -> None:
     get_settings.cache_clear()
 
     async def replay() -> None:
-        store = await services.open_store(get_settings())
+        try:
+            store = await services.open_store(get_settings())
+        except StoreError as exc:
+            print(f"database unreachable ({exc}): spooled sessions will be replayed later", file=sys.stderr)
+            return
         try:
             await replay_spool(store, redis_factory=lambda: services.redis_connection(settings, timeout=2.0),
                                spool=Spool(settings.spool_dir))
@@ -116,7 +122,7 @@ def simulate_main(argv: list[str]) -> int:
               "--stt-base-url at another OpenAI-compatible server.", file=sys.stderr)
         return 2
     if settings.groq_api_key is None:
-        settings = settings.model_copy(update={"groq_api_key": "not-needed"})
+        settings = settings.model_copy(update={"groq_api_key": SecretStr("not-needed")})
     from .audio import read_wav
 
     try:

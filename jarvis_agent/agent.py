@@ -25,14 +25,15 @@ logger = logging.getLogger("jarvis.agent")
 
 
 class JarvisAgent(Agent):
-    def __init__(self, context: SessionContext, *, on_goodbye: Callable[[], None] | None = None) -> None:
+    def __init__(self, context: SessionContext, *, on_goodbye: Callable[[str], None] | None = None) -> None:
         super().__init__(instructions=build_instructions(context), tools=tools_for(context))
         self.context = context
         self._on_goodbye = on_goodbye
 
     async def on_user_turn_completed(self, turn_ctx: llm.ChatContext, new_message: llm.ChatMessage) -> None:
-        if self._on_goodbye is not None and is_goodbye(new_message.text_content or ""):
-            self._on_goodbye()
+        text = new_message.text_content or ""
+        if self._on_goodbye is not None and is_goodbye(text):
+            self._on_goodbye(text)  # StopResponse keeps the message out of the chat: the session records it
             raise StopResponse()
 
 
@@ -82,14 +83,13 @@ async def entrypoint(ctx: JobContext) -> None:
         logger.error("job %s refused: %s", ctx.job.id, exc)
         ctx.shutdown(reason="invalid job metadata")
         return
-    store = await open_store(settings)
+    store, _ = await asyncio.gather(open_store(settings, wait=False), ctx.connect())
     outbox = OutboxDelivery(store, settings)
     services = Services(store=store, redis_factory=lambda: redis_connection(settings, timeout=2.0),
                         spool=Spool(settings.spool_dir), weather=WeatherService.from_settings(settings),
                         outbox=outbox)
     providers = Providers(vad=ctx.proc.userdata["vad"], stt=build_stt(settings), llm=build_llm(settings),
                           tts=build_tts(settings))
-    await ctx.connect()
     try:
         participant = await asyncio.wait_for(ctx.wait_for_participant(), timeout=30)
         kiosk_identity: str | None = participant.identity

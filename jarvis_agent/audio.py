@@ -97,6 +97,7 @@ class MicrophoneInput(AudioInput):
         self._ch = utils.aio.Chan[rtc.AudioFrame](maxsize=50)
         self._queue: asyncio.Queue[Played] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._playing: Played | None = None
 
     async def __anext__(self) -> rtc.AudioFrame:
         if self._task is None:
@@ -121,6 +122,7 @@ class MicrophoneInput(AudioInput):
             if current is None and not self._queue.empty():
                 current, offset = self._queue.get_nowait(), 0
                 current.started_at = time.time()
+                self._playing = current
             if current is not None:
                 chunk = current.clip.samples[offset:offset + per_frame]
                 if offset <= int(current.clip.speech_end_s * self.sample_rate) < offset + per_frame:
@@ -133,7 +135,7 @@ class MicrophoneInput(AudioInput):
                     if not current.speech_ended_at:
                         current.speech_ended_at = time.time()
                     current.done.set_result(None)
-                    current = None
+                    current = self._playing = None
             else:
                 chunk = quiet
             await self._ch.send(rtc.AudioFrame(chunk.tobytes(), self.sample_rate, 1, per_frame))
@@ -141,9 +143,16 @@ class MicrophoneInput(AudioInput):
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
 
     async def aclose(self) -> None:
+        """Stop the microphone; clips not (fully) played are marked done."""
         self._ch.close()
         if self._task is not None:
             self._task.cancel()
+        pending = [self._playing] if self._playing else []
+        while not self._queue.empty():
+            pending.append(self._queue.get_nowait())
+        for item in pending:
+            if not item.done.done():
+                item.done.set_result(None)
 
 
 def resample(clip: Clip, rate: int) -> Clip:

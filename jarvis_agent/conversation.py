@@ -30,6 +30,8 @@ _GOODBYE = re.compile(
 def is_goodbye(text: str) -> bool:
     """A short utterance that only takes leave ("Merci, au revoir !"); a request that ends with a goodbye
     ("réserve-moi le yoga et au revoir") is not one — the request is answered first."""
+    if text.rstrip().endswith("?"):  # "C'est tout ?" asks, it does not leave
+        return False
     return _GOODBYE.fullmatch(normalise(text)) is not None
 
 

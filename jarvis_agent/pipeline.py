@@ -40,7 +40,7 @@ def groq_key(settings: Settings) -> str:
 
 def load_vad(settings: Settings) -> vad.VAD:
     """Silero VAD (the ONNX model ships in livekit-plugins-silero): load once per process."""
-    return silero.VAD.load(min_silence_duration=settings.jarvis_vad_min_silence_s, min_speech_duration=0.1,
+    return silero.VAD.load(min_silence_duration=settings.jarvis_vad_min_silence_s, min_speech_duration=0.05,
                            prefix_padding_duration=0.3)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from livekit import rtc
-from livekit.agents import AgentSession, CloseEvent, UserStateChangedEvent, llm, room_io, stt, tts, vad
+from livekit.agents import NOT_GIVEN, AgentSession, CloseEvent, UserStateChangedEvent, llm, room_io, stt, tts, vad
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import metrics
@@ -136,7 +136,9 @@ class KioskSession:
         self._finish_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._checked_in = False
+        self._away_generation = 0
         self._failed = False
+        self._counted = False
 
     # --- start ----------------------------------------------------------------------------------------------------
     async def start(self, *, room: rtc.Room | None = None,
@@ -151,11 +153,8 @@ class KioskSession:
         self.data = data = SessionData(store=self.services.store, context=context, badge_id=meta.badge_id,
                                        session_id=meta.session_id, kiosk=self.kiosk, outbox=self.services.outbox,
                                        filler_delay_s=s.jarvis_filler_delay_ms / 1000)
-        if context.gym.id is not None:
-            with contextlib.suppress(StoreError):
-                await self.services.store.start_voice_session(meta.session_id, context.gym.id,
-                                                              context.member.id if context.member else None,
-                                                              meta.kiosk_id)
+        if context.gym.id is not None:  # the session row, for the dashboard; never delays the greeting
+            self._spawn(self._register(context.gym.id, context.member.id if context.member else None))
         p = self.providers
         self.session = session = AgentSession[SessionData](
             vad=p.vad, stt=p.stt, llm=p.llm, tts=p.tts, turn_handling=turn_handling(s, vad=p.vad is not None),
@@ -167,13 +166,16 @@ class KioskSession:
             p.stt.on("recognition_failed", self._on_recognition_failed)
         if configure is not None:
             configure(session)
-        agent = JarvisAgent(context, on_goodbye=lambda: self.end("goodbye"))
-        room_options = room_io.RoomOptions(text_input=room_io.TextInputOptions(text_input_cb=self._on_room_text))
+        agent = JarvisAgent(context, on_goodbye=self._on_goodbye)
+        room_options = room_io.RoomOptions(text_input=room_io.TextInputOptions(text_input_cb=self._on_room_text),
+                                           participant_identity=self.kiosk.kiosk_identity
+                                           if self.kiosk and self.kiosk.kiosk_identity else NOT_GIVEN)
         if room is not None:
             await session.start(agent, room=room, room_options=room_options, record=False)
         else:
             await session.start(agent, record=False)
         metrics.ACTIVE_SESSIONS.inc()
+        self._counted = True
         logger.info("session %s started (%s, %s)", meta.session_id, meta.gym_slug, context.member_status)
         session.say(greeting(context))
         self._spawn(self._cap_duration())
@@ -183,22 +185,33 @@ class KioskSession:
         return self._ended.is_set()
 
     # --- during -----------------------------------------------------------------------------------------------
+    async def _register(self, gym_id: UUID, member_id: UUID | None) -> None:
+        with contextlib.suppress(StoreError, TimeoutError):
+            await asyncio.wait_for(self.services.store.start_voice_session(self.meta.session_id, gym_id, member_id,
+                                                                           self.meta.kiosk_id), 2.0)
+
     async def text_turn(self, text: str) -> None:
         """A typed member turn (the kiosk's chat, the simulator's --text): a goodbye ends the session like a
         spoken one; anything else gets the agent's reply."""
-        assert self.session is not None and self.recorder is not None
+        assert self.session is not None
+        if self.ended:
+            return
         if is_goodbye(text):
-            self.recorder.add_turn("user", text)
-            self.end("goodbye")
+            self._on_goodbye(text)
             return
         await self.session.run(user_input=text)
 
+    def _on_goodbye(self, text: str) -> None:
+        assert self.recorder is not None
+        self.recorder.add_turn("user", text)
+        self.end("goodbye")
+
     async def _on_room_text(self, session: AgentSession, event: room_io.TextInputEvent) -> None:
+        if self.ended:
+            return
         async with session._claim_user_turn():  # what LiveKit's default text callback does, goodbyes first
             if is_goodbye(event.text):
-                assert self.recorder is not None
-                self.recorder.add_turn("user", event.text)
-                self.end("goodbye")
+                self._on_goodbye(event.text)
                 return
             await session.interrupt()
             session.generate_reply(user_input=event.text)
@@ -215,14 +228,15 @@ class KioskSession:
     def _on_user_state(self, event: UserStateChangedEvent) -> None:
         if event.new_state == "speaking":
             self._checked_in = False
+            self._away_generation += 1
         elif event.new_state == "away" and not self._ended.is_set() and not self._checked_in:
             self._checked_in = True
             self._say(CHECK_IN)
-            self._spawn(self._goodbye_if_still_away())
+            self._spawn(self._goodbye_if_still_away(self._away_generation))
 
-    async def _goodbye_if_still_away(self) -> None:
+    async def _goodbye_if_still_away(self, generation: int) -> None:
         await asyncio.sleep(self.settings.jarvis_idle_goodbye_s)
-        if self._checked_in and self.session is not None and self.session.user_state != "speaking":
+        if generation == self._away_generation and self._checked_in:
             self.end("walked_away")
 
     def _on_recognition_failed(self, _exc: Exception) -> None:
@@ -238,6 +252,8 @@ class KioskSession:
         if event.error is not None:
             self._failed = True
         reason = event.reason.value if hasattr(event.reason, "value") else str(event.reason)
+        if reason == "user_initiated":  # not ours (ours set end_reason first): the job is shutting down
+            reason = "job_shutdown"
         self.end_reason = self.end_reason or ("error" if event.error is not None else reason)
         self._ended.set()
         self._closed.set()
@@ -282,7 +298,8 @@ class KioskSession:
             self.outcome = await hand_off(svc.store, record, redis_factory=svc.redis_factory, spool=svc.spool)
             if self.outcome in ("enqueued", "pending"):
                 await replay_spool(svc.store, redis_factory=svc.redis_factory, spool=svc.spool)
-            metrics.ACTIVE_SESSIONS.dec()
+            if self._counted:
+                metrics.ACTIVE_SESSIONS.dec()
             metrics.SESSIONS.labels(self.end_reason or "closed").inc()
             logger.info("session %s ended (%s): %s", self.meta.session_id, self.end_reason, self.outcome)
             return self.outcome

@@ -69,8 +69,8 @@ class Settings(BaseSettings):
     jarvis_espeak_voice: str = "fr-fr"
     jarvis_espeak_rate: int = Field(default=165, ge=80, le=450)
     # Turn-taking, chosen by measurement (bench/turn_latency.py, BENCHMARKS.md).
-    jarvis_vad_min_silence_s: float = Field(default=0.25, ge=0.05, le=3.0)
-    jarvis_endpointing_min_delay_s: float = Field(default=0.3, ge=0.0, le=5.0)
+    jarvis_vad_min_silence_s: float = Field(default=0.1, ge=0.05, le=3.0)
+    jarvis_endpointing_min_delay_s: float = Field(default=0.45, ge=0.0, le=5.0)
     jarvis_endpointing_max_delay_s: float = Field(default=3.0, ge=0.1, le=10.0)
     jarvis_preemptive_tts: bool = True
     jarvis_interruption_min_speech_s: float = Field(default=0.2, ge=0.05, le=3.0)

@@ -13,6 +13,7 @@ premature replies (the agent starting to speak while the member's utterance — 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import statistics
@@ -104,13 +105,18 @@ async def simulate(meta: JobMetadata, *, settings: Settings, providers: Provider
                 break
             if isinstance(item, Clip):
                 item_played = mic.play(item)
-                await item_played.done
+                closed = asyncio.ensure_future(kiosk.wait())
+                await asyncio.wait([item_played.done, closed], return_when=asyncio.FIRST_COMPLETED)
+                closed.cancel()
                 played.append((item.name, item_played, item_played.started_at))
             else:
                 started = time.time()
                 await kiosk.text_turn(item)
                 played.append((item, None, started))
             await agent_quiet(kiosk)
+        if kiosk.ended:  # a goodbye: let it be said before closing
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(kiosk.wait(), 20)
     finally:
         await kiosk.finish("simulation_end")
         await mic.aclose()

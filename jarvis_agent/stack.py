@@ -1,25 +1,30 @@
 """python -m jarvis_agent.stack — the local stack on one machine, with the embedded defaults.
 
 Starts (or attaches to) Postgres with the migrations applied and the demo gyms seeded when absent, and Redis for
-the RQ queue "analytics"; prints where everything is; holds them until Ctrl-C (or SIGTERM), then detaches cleanly
-(the embedded servers stop when no other process of the project uses them). Configured services (DATABASE_URL,
-REDIS_URL) are used instead of the embedded ones.
+the RQ queue "analytics"; then runs the project's processes, their logs in this terminal prefixed by name: the
+analytics sweeper, and the voice agent worker in `dev` mode when LIVEKIT_* and GROQ_API_KEY are set (otherwise it
+says which variables unlock it and how to try Jarvis without them). Ctrl-C (or SIGTERM) stops the processes, then
+detaches from the services (the embedded servers stop when no other process of the project uses them). Configured
+services (DATABASE_URL, REDIS_URL) are used instead of the embedded ones.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import signal
+import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 
 import psycopg
 
 from .demo import demo_present, seed_demo
 from .logs import setup_logging
-from .settings import get_settings
+from .settings import Settings, get_settings
 from .store import services
 
 logger = logging.getLogger("jarvis.stack")
@@ -36,6 +41,60 @@ def _gym_summary(url: str) -> list[str]:
             "select g.slug, g.name, count(m.id) filter (where m.is_active) from gyms g "
             "left join gym_members m on m.gym_id = g.id group by g.id order by g.slug").fetchall()
     return [f"{slug:<24} {name} ({members} membres actifs)" for slug, name, members in rows]
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    process: subprocess.Popen[str] | None = None
+
+
+def _children(settings: Settings) -> tuple[list[Child], list[str]]:
+    """The processes to run, and what to tell about those that cannot run yet."""
+    from .__main__ import HELP, missing_credentials
+
+    children = [Child("sweeper", [sys.executable, "-m", "analytics", "sweep", "--every", "30"])]
+    notes: list[str] = []
+    if missing := missing_credentials("dev", settings):
+        notes.append("  Voice agent: not started — set " + ", ".join(missing) + " in .env to run it here:")
+        notes += [f"    {name}: {HELP[name]}" for name in missing]
+        notes.append("  Try Jarvis without them: python -m jarvis_agent simulate --gym paris-bastille --text "
+                     "\"Vous fermez à quelle heure ?\" --out /tmp/jarvis-sim --llm-base-url <OpenAI-compatible URL>")
+        notes.append("    (with GROQ_API_KEY alone: simulate on Groq, or `python -m jarvis_agent console`)")
+    else:
+        children.append(Child("agent", [sys.executable, "-m", "jarvis_agent", "dev"]))
+    notes.append("  Not built yet: the analytics worker, the token server and its dashboard (open issues).")
+    return children, notes
+
+
+def _pump(child: Child) -> None:
+    assert child.process is not None and child.process.stdout is not None
+    for line in child.process.stdout:
+        print(f"[{child.name}] {line.rstrip()}", flush=True)
+
+
+def _run_children(children: list[Child], env: dict[str, str], stop: threading.Event) -> None:
+    for child in children:
+        child.process = subprocess.Popen(child.argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                         text=True, start_new_session=True)
+        threading.Thread(target=_pump, args=(child,), daemon=True).start()
+    while not stop.wait(0.5):
+        for child in children:
+            if child.process is not None and child.process.poll() is not None:
+                logger.error("%s exited with %s; stopping the stack", child.name, child.process.returncode)
+                stop.set()
+    for child in children:
+        if child.process is not None and child.process.poll() is None:
+            child.process.send_signal(signal.SIGINT)
+    for child in children:
+        if child.process is None:
+            continue
+        try:
+            child.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.process.kill()
+            child.process.wait()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,10 +129,15 @@ def main(argv: list[str] | None = None) -> int:
         *[f"    {line}" for line in _gym_summary(db_url)],
         "  Try: python -m jarvis_agent.store status   |   python -m jarvis_agent.demo seed --reset --members 500",
     ]
-    print("\n".join(lines), flush=True)
+    children, notes = _children(settings) if not args.once else ([], [])
+    lines += [f"  Running: {', '.join(c.name for c in children)}" if children else "", *notes]
+    print("\n".join(line for line in lines if line), flush=True)
     if not args.once:
         print("Ctrl-C to stop.", flush=True)
-        stop.wait()
+        env = {**os.environ, "REDIS_URL": redis_url}
+        if settings.store_kind == "postgres":
+            env["DATABASE_URL"] = db_url
+        _run_children(children, env, stop)
     services.stop_embedded()
     print("Jarvis — stopped.", flush=True)
     return 0

@@ -30,7 +30,7 @@ HALLUCINATIONS = (
     r"merci (de|pour) (votre|ton) (attention|ecoute|visionnage)",
     r"merci( beaucoup| a tous| a vous)?",
     r"(n oubliez pas de |pensez a )?(vous )?abonnez vous.*",
-    r"a (la )?prochaine( fois)?( dans une prochaine video)?",
+    r"(a la prochaine )?dans une prochaine video",
     r"(\W*|musique|applaudissements|rires)",
 )
 _HALLUCINATION = re.compile("|".join(f"(?:{p})" for p in HALLUCINATIONS))
@@ -52,6 +52,7 @@ class GuardedSTT(stt.STT):
     def __init__(self, inner: stt.STT, *, attempt_timeout: float = 5.0) -> None:
         super().__init__(capabilities=stt.STTCapabilities(streaming=False, interim_results=False))
         self._inner = inner
+        self._recognize_metrics_needed = False  # the wrapped STT reports its own, forwarded below
         self._conn = APIConnectOptions(max_retry=1, retry_interval=0.2, timeout=attempt_timeout)
         inner.on("metrics_collected", lambda m: self.emit("metrics_collected", m))
 

@@ -16,7 +16,8 @@ from jarvis_agent.stack import _redact
 
 
 def stack_env(data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SUPABASE_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SUPABASE_URL")
+           and not k.startswith(("LIVEKIT_", "GROQ_"))}
     env["JARVIS_DATA_DIR"] = str(data_dir)
     return env
 
@@ -49,6 +50,15 @@ def test_stack_waits_and_stops_cleanly_on_ctrl_c(server_dir: Path) -> None:
             if "Ctrl-C to stop" in line:
                 break
         assert any("local stack ready" in line for line in lines), proc.stderr.read() if proc.poll() else lines
+        text = "".join(lines)
+        assert "Voice agent: not started — set GROQ_API_KEY, LIVEKIT_URL" in text  # what unlocks it
+        assert "python -m jarvis_agent simulate" in text and "Running: sweeper" in text
+        while time.monotonic() < deadline:  # the sweeper's first sweep, logged with its prefix
+            line = proc.stdout.readline()
+            if line.startswith("[sweeper] {"):
+                break
+        else:
+            raise AssertionError("no [sweeper] line")
         assert server_running(server_dir)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0

@@ -37,16 +37,19 @@ class PostgresStore(Store):
 
     @classmethod
     async def connect(cls, url: str, *, min_size: int = 1, max_size: int = 10,
-                      statement_timeout_ms: int = 5000, open_timeout: float = 10.0) -> PostgresStore:
+                      statement_timeout_ms: int = 5000, open_timeout: float = 10.0, wait: bool = True,
+                      connection_timeout: float = 10.0) -> PostgresStore:
+        """`wait=False` returns at once and connects in the background (a call then waits at most
+        `connection_timeout` for a connection before raising Unavailable)."""
         async def configure(conn: psycopg.AsyncConnection) -> None:
             await conn.execute(f"set statement_timeout = {int(statement_timeout_ms)}")
             await conn.execute("set lock_timeout = '4s'")
             await conn.commit()
 
         pool = AsyncConnectionPool(url, min_size=min_size, max_size=max_size, open=False, configure=configure,
-                                   kwargs={"autocommit": True}, name="jarvis")
+                                   kwargs={"autocommit": True}, name="jarvis", timeout=connection_timeout)
         try:
-            await pool.open(wait=True, timeout=open_timeout)
+            await pool.open(wait=wait, timeout=open_timeout)
         except PoolTimeout as exc:
             await pool.close()
             raise Unavailable(detail=f"cannot connect to Postgres: {exc}") from exc

@@ -76,8 +76,9 @@ def stop_embedded() -> None:
         server.stop()
 
 
-async def open_store(settings: Settings | None = None) -> Store:
-    """The data API over the configured transport: Supabase PostgREST or pooled direct Postgres."""
+async def open_store(settings: Settings | None = None, *, wait: bool = True) -> Store:
+    """The data API over the configured transport: Supabase PostgREST or pooled direct Postgres. `wait=False`
+    (a voice job) does not wait for the database: calls fail fast with Unavailable while it is down."""
     s = settings or get_settings()
     if s.store_kind == "supabase":
         if not (s.supabase_url and s.supabase_service_role_key):
@@ -92,4 +93,5 @@ async def open_store(settings: Settings | None = None) -> Store:
 
     url = await asyncio.to_thread(database_url, s)
     return await PostgresStore.connect(url, min_size=s.db_pool_min_size, max_size=s.db_pool_max_size,
-                                       statement_timeout_ms=s.db_statement_timeout_ms)
+                                       statement_timeout_ms=s.db_statement_timeout_ms, wait=wait,
+                                       connection_timeout=10.0 if wait else 2.0)

@@ -170,6 +170,9 @@ def kiosk_tool(func: Callable[..., Awaitable[str]]) -> FunctionTool:
         except ToolError as exc:
             error = exc.message
             raise
+        except asyncio.CancelledError:  # the session closed under it; a shielded write still completes
+            error = "cancelled"
+            raise
         except BaseException as exc:
             error = f"{type(exc).__name__}"
             raise
@@ -177,7 +180,7 @@ def kiosk_tool(func: Callable[..., Awaitable[str]]) -> FunctionTool:
             latency = time.perf_counter() - started
             metrics.TOOL_CALLS.labels(func.__name__).inc()
             metrics.TOOL_LATENCY.labels(func.__name__).observe(latency)
-            if error is not None:
+            if error is not None and error != "cancelled":
                 metrics.TOOL_ERRORS.labels(func.__name__).inc()
             data.tool_calls.append(ToolCallRecord(func.__name__, arguments, result, error, round(latency * 1000, 2),
                                                   created_at))

@@ -53,6 +53,8 @@ def test_goodbye_detection_keeps_requests() -> None:
     assert not is_goodbye("Réserve-moi le yoga de demain et au revoir")
     assert not is_goodbye("Salut !")  # a hello at the start of a conversation
     assert not is_goodbye("Merci, tu peux m'inscrire au cours de 18 h ?")
+    assert not is_goodbye("C'est tout ?")  # a question
+    assert is_goodbye("À la prochaine !") and not is_hallucination("À la prochaine !")
 
 
 async def test_walking_away_gets_a_check_in_then_a_goodbye_and_the_session_ends(runner, model, demo, db_url) -> None:
@@ -72,6 +74,18 @@ def test_whisper_silence_hallucinations_are_recognised() -> None:
         assert is_hallucination(text), text
     for text in ("Merci, je voudrais réserver", "Bonjour", "Merci d'avoir réservé mon cours ?"):
         assert not is_hallucination(text), text
+
+
+@needs_espeak
+async def test_a_spoken_goodbye_is_answered_recorded_and_ends_the_session(runner, model, demo, db_url) -> None:
+    model.hear("Merci, au revoir !")
+    result = await runner.run([speech("Merci, au revoir !")], badge=demo.member_badge)
+    assert result.end_reason == "goodbye"  # (a preemptive LLM request may have gone out; its answer is dropped)
+    assert model.default_text not in said(result)
+    assert [(t["role"], t["text"]) for t in result.transcript][-2:] == [
+        ("user", "Merci, au revoir !"), ("assistant", f"À bientôt {demo.member_first_name}, bonne séance !")]
+    (transcript,), = sql(db_url, "select transcript from voice_sessions where id = %s", result.session_id)
+    assert transcript[-2]["text"] == "Merci, au revoir !"
 
 
 @needs_espeak
