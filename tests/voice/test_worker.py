@@ -119,3 +119,34 @@ async def test_a_session_feeds_the_prometheus_metrics(runner, model, demo) -> No
              sample("jarvis_turn_latency_seconds_count", stage="llm_ttft"))
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 1]  # one answer (after the tool call)
     assert sample("jarvis_active_sessions") == 0
+
+
+def test_the_worker_starts_prewarms_and_serves_metrics_without_a_livekit_server(server_dir: Path) -> None:
+    """`start` against a LiveKit URL where nothing listens (the SFU is not reachable here): the worker resolves the
+    embedded services, prewarms its job processes (Silero VAD), serves /metrics, retries the connection, and stops
+    cleanly on Ctrl-C."""
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = _clean_env(JARVIS_DATA_DIR=str(server_dir), LIVEKIT_URL="ws://127.0.0.1:9", LIVEKIT_API_KEY="devkey",
+                     LIVEKIT_API_SECRET="secret-for-tests-only-0123456789abcdef", GROQ_API_KEY="unused",
+                     JARVIS_METRICS_PORT=str(port))
+    proc = subprocess.Popen([sys.executable, "-m", "jarvis_agent", "start"], cwd=REPO_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, seen = time.monotonic() + 90, ""
+        while time.monotonic() < deadline and "failed to connect to livekit" not in seen:
+            seen += proc.stdout.readline()
+        assert "process initialized" in seen and "failed to connect to livekit" in seen, seen[-3000:]
+        body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        assert "jarvis_active_sessions 0.0" in body  # aggregated from the job processes (multiprocess mode)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
