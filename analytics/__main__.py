@@ -1,6 +1,9 @@
-"""python -m analytics sweep [--every SECONDS] — enqueue sessions left pending (embedded Redis/Postgres by default).
+"""python -m analytics sweep | train | evaluate | score — Layer 3 on the embedded Redis and Postgres by default.
 
-The analytics worker itself (worker, train, evaluate, score) is built by the analytics issue.
+  sweep [--every N]                       enqueue the analytics of sessions left pending (or stuck)
+  train [--dataset CSV] [--out DIR]       fit the cold-start churn model on the public dataset (ships in the package)
+  evaluate --dataset CSV                  5-fold cross-validated ROC-AUC, PR-AUC, Brier score: one JSON line
+  score --gym SLUG [--model DIR]          score every active member of a gym and write the scores back
 """
 
 from __future__ import annotations
@@ -10,16 +13,19 @@ import asyncio
 import json
 import logging
 import sys
+import time
+from pathlib import Path
 
 import redis
 
 from jarvis_agent.logs import setup_logging
-from jarvis_agent.settings import get_settings
-from jarvis_agent.store import StoreError, services
+from jarvis_agent.settings import REPO_ROOT, get_settings
+from jarvis_agent.store import NotFound, StoreError, services
 
 from .sweep import sweep
 
 logger = logging.getLogger("analytics")
+PUBLIC_DATASET = REPO_ROOT.parent / "shared" / "data" / "gym_churn_us.csv"
 
 
 async def _sweep(args: argparse.Namespace) -> int:
@@ -43,17 +49,78 @@ async def _sweep(args: argparse.Namespace) -> int:
         connection.close()
 
 
+def _train(args: argparse.Namespace) -> int:
+    from .churn import DEFAULT_MODEL, ChurnModel
+    from .features import load_public_dataset
+
+    x, y = load_public_dataset(args.dataset)
+    print(f"training on {len(y)} members ({int(y.sum())} churned), 5-fold calibration…", file=sys.stderr, flush=True)
+    model = ChurnModel.train(x, y, version=args.version, data=f"{args.dataset.name} (public Model Fitness dataset)")
+    out = args.out or DEFAULT_MODEL
+    model.save(out)
+    print(json.dumps({"model": str(out), "version": model.version, **model.meta["cv_metrics"]}))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .churn import cross_validate
+    from .features import load_public_dataset
+
+    x, y = load_public_dataset(args.dataset)
+    metrics, _ = cross_validate(x, y)
+    print(json.dumps({"dataset": args.dataset.name, "rows": len(y), "folds": 5,
+                      **{k: round(v, 4) for k, v in metrics.items()}}))
+    return 0
+
+
+async def _score(args: argparse.Namespace) -> int:
+    from .churn import DEFAULT_MODEL, ChurnModel
+    from .scoring import level_counts, score_members
+
+    model = ChurnModel.load(args.model or DEFAULT_MODEL)
+    store = await services.open_store(get_settings())
+    try:
+        gym = (await store.session_context(args.gym))["gym"]
+        started = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            print(f"  {done}/{total} members scored", file=sys.stderr, flush=True)
+        scores = await score_members(store, model, gym["id"], progress=progress)
+        print(json.dumps({"gym": args.gym, "scored": len(scores), "levels": level_counts(scores),
+                          "model_version": model.version, "seconds": round(time.perf_counter() - started, 3)}))
+        return 0
+    finally:
+        await store.close()
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m analytics")
+    parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("sweep", help="enqueue the analytics of sessions left pending (or stuck)")
     p.add_argument("--every", type=float, default=0, help="repeat every N seconds (0: once)")
     p.add_argument("--limit", type=int, default=100)
     p.add_argument("--stale-seconds", type=int, default=600, help="re-enqueue queued/processing sessions older than")
+    p = sub.add_parser("train", help="fit the cold-start churn model on the public dataset")
+    p.add_argument("--dataset", type=Path, default=PUBLIC_DATASET)
+    p.add_argument("--out", type=Path, help="model folder (default: the packaged analytics/models/churn-public-v1)")
+    p.add_argument("--version", default="churn-public-v1")
+    p = sub.add_parser("evaluate", help="5-fold cross-validated metrics of the churn model on a dataset")
+    p.add_argument("--dataset", type=Path, default=PUBLIC_DATASET)
+    p = sub.add_parser("score", help="score every active member of a gym and write the scores")
+    p.add_argument("--gym", required=True)
+    p.add_argument("--model", type=Path, help="model folder (default: the packaged cold-start model)")
     args = parser.parse_args(argv)
     setup_logging(get_settings().log_level)
     try:
-        return asyncio.run(_sweep(args))
+        if args.command in ("train", "evaluate"):
+            return _train(args) if args.command == "train" else _evaluate(args)
+        return asyncio.run(_sweep(args) if args.command == "sweep" else _score(args))
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except NotFound as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     finally:
