@@ -1,5 +1,6 @@
 """python -m analytics sweep | train | evaluate | score — Layer 3 on the embedded Redis and Postgres by default.
 
+  worker [--burst] [--sweep-every N]      run the RQ worker on "analytics" (and the sweeper every N s)
   sweep [--every N]                       enqueue the analytics of sessions left pending (or stuck)
   train [--dataset CSV] [--out DIR]       fit the cold-start churn model on the public dataset (ships in the package)
   evaluate --dataset CSV                  5-fold cross-validated ROC-AUC, PR-AUC, Brier score: one JSON line
@@ -96,6 +97,9 @@ async def _score(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("worker", help="run the RQ worker on the queue analytics (with the sweeper)")
+    p.add_argument("--burst", action="store_true", help="process what is queued, then exit")
+    p.add_argument("--sweep-every", type=float, default=60.0, help="seconds between sweeps (0: no sweeper)")
     p = sub.add_parser("sweep", help="enqueue the analytics of sessions left pending (or stuck)")
     p.add_argument("--every", type=float, default=0, help="repeat every N seconds (0: once)")
     p.add_argument("--limit", type=int, default=100)
@@ -112,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_logging(get_settings().log_level)
     try:
+        if args.command == "worker":
+            from .worker import run_worker
+
+            run_worker(burst=args.burst, sweep_every=args.sweep_every)
+            return 0
         if args.command in ("train", "evaluate"):
             return _train(args) if args.command == "train" else _evaluate(args)
         return asyncio.run(_sweep(args) if args.command == "sweep" else _score(args))

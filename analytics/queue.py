@@ -28,7 +28,10 @@ def job_id(session_id: UUID | str) -> str:
     return f"analytics-session-{session_id}"
 
 
-def enqueue_session(connection: redis.Redis, session_id: UUID | str) -> Job:
+RETRY = Retry(max=3, interval=[10, 60, 300])
+
+
+def enqueue_session(connection: redis.Redis, session_id: UUID | str, *, retry: Retry = RETRY) -> Job:
     """Enqueue the analytics of one persisted session, once: a session whose job is still waiting or running is
     not queued again (the sweeper re-claims sessions that look stuck). Raises redis.RedisError when Redis is down."""
     try:
@@ -38,5 +41,5 @@ def enqueue_session(connection: redis.Redis, session_id: UUID | str) -> Job:
     except NoSuchJobError:
         pass
     return queue(connection).enqueue(PROCESS_SESSION, str(session_id), job_id=job_id(session_id),
-                                     retry=Retry(max=3, interval=[10, 60, 300]), job_timeout=300, result_ttl=86_400,
+                                     retry=retry, job_timeout=300, result_ttl=86_400,
                                      failure_ttl=30 * 86_400, description=f"analytics of session {session_id}")

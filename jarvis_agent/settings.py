@@ -83,12 +83,15 @@ class Settings(BaseSettings):
     jarvis_metrics_port: int = Field(default=9464, ge=0, le=65535)
     jarvis_spool_dir: Path | None = None
 
+    # Analytics: a French sentiment model (local folder or HF cache id, offline); empty: the lexicon analyser.
+    jarvis_sentiment_model: str | None = None
+
     log_level: str = "INFO"
 
     @field_validator("database_url", "supabase_url", "redis_url", "twilio_account_sid", "twilio_auth_token",
                      "twilio_from_number", "resend_api_key", "livekit_url", "livekit_api_key",
                      "livekit_api_secret", "groq_api_key", "jarvis_llm_base_url", "jarvis_stt_base_url",
-                     "jarvis_llm_fallback_model", mode="before")
+                     "jarvis_llm_fallback_model", "jarvis_sentiment_model", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

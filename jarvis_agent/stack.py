@@ -2,10 +2,10 @@
 
 Starts (or attaches to) Postgres with the migrations applied and the demo gyms seeded when absent, and Redis for
 the RQ queue "analytics"; then runs the project's processes, their logs in this terminal prefixed by name: the
-analytics sweeper, and the voice agent worker in `dev` mode when LIVEKIT_* and GROQ_API_KEY are set (otherwise it
-says which variables unlock it and how to try Jarvis without them). Ctrl-C (or SIGTERM) stops the processes, then
-detaches from the services (the embedded servers stop when no other process of the project uses them). Configured
-services (DATABASE_URL, REDIS_URL) are used instead of the embedded ones.
+analytics worker (with its sweeper), and the voice agent worker in `dev` mode when LIVEKIT_* and GROQ_API_KEY are
+set (otherwise it says which variables unlock it and how to try Jarvis without them). Ctrl-C (or SIGTERM) stops the
+processes, then detaches from the services (the embedded servers stop when no other process of the project uses
+them). Configured services (DATABASE_URL, REDIS_URL) are used instead of the embedded ones.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _children(settings: Settings) -> tuple[list[Child], list[str]]:
     """The processes to run, and what to tell about those that cannot run yet."""
     from .__main__ import HELP, missing_credentials
 
-    children = [Child("sweeper", [sys.executable, "-m", "analytics", "sweep", "--every", "30"])]
+    children = [Child("analytics", [sys.executable, "-m", "analytics", "worker", "--sweep-every", "30"])]
     notes: list[str] = []
     if missing := missing_credentials("dev", settings):
         notes.append("  Voice agent: not started — set " + ", ".join(missing) + " in .env to run it here:")
@@ -64,7 +64,7 @@ def _children(settings: Settings) -> tuple[list[Child], list[str]]:
         notes.append("    (with GROQ_API_KEY alone: simulate on Groq, or `python -m jarvis_agent console`)")
     else:
         children.append(Child("agent", [sys.executable, "-m", "jarvis_agent", "dev"]))
-    notes.append("  Not built yet: the analytics worker, the token server and its dashboard (open issues).")
+    notes.append("  Not built yet: the token server and its dashboard (open issue).")
     return children, notes
 
 

@@ -52,13 +52,13 @@ def test_stack_waits_and_stops_cleanly_on_ctrl_c(server_dir: Path) -> None:
         assert any("local stack ready" in line for line in lines), proc.stderr.read() if proc.poll() else lines
         text = "".join(lines)
         assert "Voice agent: not started — set GROQ_API_KEY, LIVEKIT_URL" in text  # what unlocks it
-        assert "python -m jarvis_agent simulate" in text and "Running: sweeper" in text
-        while time.monotonic() < deadline:  # the sweeper's first sweep, logged with its prefix
+        assert "python -m jarvis_agent simulate" in text and "Running: analytics" in text
+        while time.monotonic() < deadline:  # the analytics worker listening, logged with its prefix
             line = proc.stdout.readline()
-            if line.startswith("[sweeper] {"):
+            if line.startswith("[analytics]") and "Listening on analytics" in line:
                 break
         else:
-            raise AssertionError("no [sweeper] line")
+            raise AssertionError("no [analytics] worker line")
         assert server_running(server_dir)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0

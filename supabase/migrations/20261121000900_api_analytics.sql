@@ -82,12 +82,20 @@ create function public.session_for_analytics(p_session_id uuid)
   as $$
 declare
   s voice_sessions;
+  m gym_members;
+  g gyms;
 begin
   select * into s from voice_sessions where id = p_session_id;
   if s.id is null then
     perform jarvis_private.fail('JN404', 'session_not_found', 'Session introuvable.');
   end if;
+  select * into m from gym_members where id = s.member_id and gym_id = s.gym_id;
+  select * into g from gyms where id = s.gym_id;
   return jsonb_build_object('session_id', s.id, 'gym_id', s.gym_id, 'member_id', s.member_id, 'status', s.status,
+                            'gym_timezone', g.timezone,
+                            'member', case when m.id is null then null else jsonb_build_object(
+                              'first_name', m.first_name, 'last_name', m.last_name, 'churn_level', m.churn_level)
+                            end,
                             'started_at', jarvis_private.iso(s.started_at), 'ended_at', jarvis_private.iso(s.ended_at),
                             'end_reason', s.end_reason, 'transcript', s.transcript,
                             'analytics_status', s.analytics_status, 'analytics', s.analytics);

@@ -1,0 +1,145 @@
+"""`analytics.process_session(session_id)`: the RQ job every finished kiosk session gets.
+
+Reads the session, analyses what the member said (sentiment, emotions), derives insights, rescores the member's churn
+risk, and writes everything back — missions and notifications with idempotency keys per session and rule, so a job
+run twice (a retry, a worker killed mid-job, the sweeper) creates nothing twice. Outcomes are returned as a small
+dict (RQ keeps it as the job result):
+- `done`: analysed and written back;
+- `missing`: no such session (nothing to do, not an error);
+- `skipped`: nothing to analyse (no member utterance) or not French;
+- `already_done`: an earlier run finished it.
+A transient database error raises `Unavailable`: RQ retries the job with backoff (see analytics/queue.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jarvis_agent.settings import get_settings
+from jarvis_agent.store import NotFound, Store, services
+
+from .churn import ChurnModel
+from .insights import derive
+from .scoring import score_members
+from .sentiment import Analyser, Sentiment, label_of, load_analyser, looks_french
+
+logger = logging.getLogger("analytics.jobs")
+MAX_ANALYSED_CHARS = 20_000  # a 1 MB transcript is analysed on its last 20,000 characters of member speech
+
+
+class _Runtime:
+    """One event loop, store, model and analyser per worker process, reused by every job it runs."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.lock = threading.Lock()
+        self.store: Store | None = None
+        self.model = ChurnModel.load()
+        self.analyser: Analyser = load_analyser(get_settings().jarvis_sentiment_model)
+
+    def run(self, coro: Any) -> Any:
+        with self.lock:
+            return self.loop.run_until_complete(coro)
+
+    async def get_store(self) -> Store:
+        if self.store is None:
+            self.store = await services.open_store(get_settings())
+        return self.store
+
+
+_runtime: _Runtime | None = None
+
+
+def runtime() -> _Runtime:
+    global _runtime
+    if _runtime is None:
+        _runtime = _Runtime()
+    return _runtime
+
+
+def shutdown() -> None:
+    """Close the worker process's store and loop (at worker exit)."""
+    global _runtime
+    if _runtime is not None:
+        if _runtime.store is not None:
+            _runtime.run(_runtime.store.close())
+        _runtime.loop.close()
+        _runtime = None
+
+
+def process_session(session_id: str) -> dict[str, Any]:
+    """The RQ job (synchronous, as RQ calls it)."""
+    rt = runtime()
+    return rt.run(analyse_session(rt, str(session_id)))
+
+
+def session_sentiment(analyser: Analyser, utterances: list[str]) -> tuple[Sentiment, list[dict[str, Any]]]:
+    per_turn = [analyser.analyse(u) for u in utterances]
+    weights = [max(1, len(u.split())) for u in utterances]
+    score = sum(s.score * w for s, w in zip(per_turn, weights, strict=True)) / sum(weights)
+    emotions = sorted({e for s in per_turn for e in s.emotions})
+    overall = Sentiment(round(score, 4), label_of(score), emotions, analyser.name)
+    return overall, [{"text": u[:500], **s.as_dict()} for u, s in zip(utterances, per_turn, strict=True)]
+
+
+async def analyse_session(rt: _Runtime, session_id: str) -> dict[str, Any]:
+    store = await rt.get_store()
+    try:
+        session = await store.rpc("session_for_analytics", p_session_id=session_id)
+    except NotFound:
+        logger.info("analytics: session %s not found, nothing to do", session_id)
+        return {"session_id": session_id, "status": "missing"}
+    if session["analytics_status"] in ("done", "skipped"):
+        return {"session_id": session_id, "status": "already_done"}
+    await store.mark_session_analytics(session_id, "processing")
+    utterances = [t.get("text", "") for t in session["transcript"]
+                  if isinstance(t, dict) and t.get("role") == "user" and str(t.get("text", "")).strip()]
+    truncated = sum(map(len, utterances)) > MAX_ANALYSED_CHARS
+    if truncated:
+        kept: list[str] = []
+        for text in reversed(utterances):
+            if sum(map(len, kept)) + len(text) > MAX_ANALYSED_CHARS:
+                break
+            kept.insert(0, text)
+        utterances = kept or [utterances[-1][-MAX_ANALYSED_CHARS:]]
+    if not utterances:
+        await store.mark_session_analytics(session_id, "skipped", error="no member utterance to analyse")
+        return {"session_id": session_id, "status": "skipped", "reason": "empty"}
+    if not looks_french(" ".join(utterances)):
+        await store.mark_session_analytics(session_id, "skipped", error="the member did not speak French")
+        return {"session_id": session_id, "status": "skipped", "reason": "not_french"}
+
+    sentiment, per_turn = session_sentiment(rt.analyser, utterances)
+    gym_id, member_id = session["gym_id"], session["member_id"]
+    member = session.get("member") or {}
+    churn: dict[str, Any] | None = None
+    if member_id:
+        scores = await score_members(store, rt.model, gym_id, member_id)
+        if scores:
+            churn = scores[0].as_row() | {"model_version": rt.model.version}
+    today = datetime.now(ZoneInfo(session.get("gym_timezone") or "Europe/Paris")).date()
+    name = f"{member['first_name']} {member['last_name']}" if member else None
+    insights = derive(utterances, sentiment, member_name=name, churn_level=churn and churn["level"], today=today)
+    for n in insights.notifications:
+        await store.notify_gym_manager(gym_id, n.urgency, n.message, f"analytics:{session_id}:{n.key}",
+                                       member_id=member_id, session_id=session_id, title=n.title, source="analytics")
+    for m in insights.missions:
+        await store.create_mission(gym_id, m.title, m.description, m.priority, f"analytics:{session_id}:{m.key}",
+                                   member_id=member_id, session_id=session_id, due_date=m.due, source="analytics")
+    analytics = {
+        "version": 1, "analyser": sentiment.analyser, "sentiment": sentiment.as_dict(), "utterances": per_turn,
+        "emotions": sentiment.emotions, "priority": insights.priority, "signals": insights.signals,
+        "missions": [m.key for m in insights.missions], "notifications": [n.key for n in insights.notifications],
+        "churn": churn, "truncated": truncated,
+    }
+    summary = (f"{len(utterances)} intervention(s) du membre, ressenti {sentiment.label}"
+               + (f", signaux : {', '.join(insights.signals)}" if insights.signals else "") + ".")
+    await store.save_session_analytics(session_id, analytics, sentiment_score=sentiment.score,
+                                       sentiment_label=sentiment.label, summary=summary)
+    return {"session_id": session_id, "status": "done", "sentiment": sentiment.label, "priority": insights.priority,
+            "missions": len(insights.missions), "notifications": len(insights.notifications)}
