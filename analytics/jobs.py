@@ -48,7 +48,8 @@ class _Runtime:
 
     async def get_store(self) -> Store:
         if self.store is None:
-            self.store = await services.open_store(get_settings())
+            # analytics write-backs can be redone (idempotent job, sweeper): no WAL flush wait per commit
+            self.store = await services.open_store(get_settings(), synchronous_commit=False)
         return self.store
 
 

@@ -123,13 +123,13 @@ class LexiconAnalyser:
 
     def __init__(self) -> None:
         self.adjectives = adjective_lexicon()
-        self.phrases = sorted(((k, v) for k, v in DOMAIN.items() if " " in k), key=lambda kv: -len(kv[0]))
+        self.phrases = [(re.compile(rf"\b{re.escape(k)}\b"), v)
+                        for k, v in sorted(DOMAIN.items(), key=lambda kv: -len(kv[0])) if " " in k]
 
     def analyse(self, text: str) -> Sentiment:
         norm = original = normalise(text)
         scores: list[float] = []
-        for phrase, value in self.phrases:  # idioms first ("pas terrible"), then removed from the text
-            pattern = re.compile(rf"\b{re.escape(phrase)}\b")
+        for pattern, value in self.phrases:  # idioms first ("pas terrible"), then removed from the text
             for _ in pattern.findall(norm):
                 scores.append(value)
             norm = pattern.sub(" # ", norm)

@@ -38,12 +38,15 @@ class PostgresStore(Store):
     @classmethod
     async def connect(cls, url: str, *, min_size: int = 1, max_size: int = 10,
                       statement_timeout_ms: int = 5000, open_timeout: float = 10.0, wait: bool = True,
-                      connection_timeout: float = 10.0) -> PostgresStore:
+                      connection_timeout: float = 10.0, synchronous_commit: bool = True) -> PostgresStore:
         """`wait=False` returns at once and connects in the background (a call then waits at most
-        `connection_timeout` for a connection before raising Unavailable)."""
+        `connection_timeout` for a connection before raising Unavailable). `synchronous_commit=False` is for
+        writers whose work can be redone (analytics): a commit does not wait for the WAL flush."""
         async def configure(conn: psycopg.AsyncConnection) -> None:
             await conn.execute(f"set statement_timeout = {int(statement_timeout_ms)}")
             await conn.execute("set lock_timeout = '4s'")
+            if not synchronous_commit:
+                await conn.execute("set synchronous_commit = off")
             await conn.commit()
 
         pool = AsyncConnectionPool(url, min_size=min_size, max_size=max_size, open=False, configure=configure,

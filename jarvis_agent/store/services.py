@@ -76,7 +76,8 @@ def stop_embedded() -> None:
         server.stop()
 
 
-async def open_store(settings: Settings | None = None, *, wait: bool = True) -> Store:
+async def open_store(settings: Settings | None = None, *, wait: bool = True,
+                     synchronous_commit: bool = True) -> Store:
     """The data API over the configured transport: Supabase PostgREST or pooled direct Postgres. `wait=False`
     (a voice job) does not wait for the database: calls fail fast with Unavailable while it is down."""
     s = settings or get_settings()
@@ -94,4 +95,5 @@ async def open_store(settings: Settings | None = None, *, wait: bool = True) -> 
     url = await asyncio.to_thread(database_url, s)
     return await PostgresStore.connect(url, min_size=s.db_pool_min_size, max_size=s.db_pool_max_size,
                                        statement_timeout_ms=s.db_statement_timeout_ms, wait=wait,
-                                       connection_timeout=10.0 if wait else 2.0)
+                                       connection_timeout=10.0 if wait else 2.0,
+                                       synchronous_commit=synchronous_commit)

@@ -1,6 +1,10 @@
 -- Layer 3 reads: the churn features of a gym's active members (one set-based query, for batch scoring and for one
 -- member after a session), and a finished session as the analytics job needs it.
 
+-- A gym's visits of the last year, per member, read from the index alone (batch churn scoring).
+drop index public.visit_history_gym_time_idx;
+create index visit_history_gym_time_idx on public.visit_history (gym_id, checked_in_at desc) include (member_id);
+
 create function public.member_churn_features(p_gym_id uuid, p_member_id uuid default null)
   returns jsonb
   language plpgsql stable
