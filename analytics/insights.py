@@ -16,11 +16,14 @@ from .sentiment import Sentiment, normalise
 PRIORITIES = ("low", "medium", "high", "urgent")
 
 SIGNALS = {
-    "injury": re.compile(r"\b(je me suis (fait mal|blesse|blessee|tordu)|blesse|blessee|blessure|entorse|tendinite|"
-                         r"douleur|mal (au|a la|aux|a l) \w+|tombe|tombee|saigne|malaise)\b"),
+    "injury": re.compile(r"\b(je me suis (fait mal|blesse|blessee|tordu|tordue)|blesse|blessee|blessure|entorse|"
+                         r"tendinite|douleur|mal (au|a la|aux|a l (?!aise))\w*|je suis tombee?|"
+                         r"tombee? (du|de la|de l|d un|d une|sur)|saigne|malaise)\b"),
     "dangerous_equipment": re.compile(r"\b(dangereux|dangereuse|cable (effiloche|abime|casse)|fil denude|"
                                       r"court circuit|etincelle|(s est|a) (casse|lache) (sous|sur) moi|"
-                                      r"(j ai )?failli (tomber|me blesser)|coince|coincee)\b"),
+                                      r"(j ai )?failli (tomber|me blesser)|"
+                                      r"coincee? (dans|sous|par) (la|le|une|un) (machine|barre|poulie|appareil|cable|"
+                                      r"tapis|banc|charge))\b"),
     "harassment": re.compile(r"\b(harcel\w*|me suit partout|me (fixe|mate|touche)|gestes? deplaces?|"
                              r"(m a|me) (insulte|menace)\w*|commentaires? (deplaces?|sexistes?)|"
                              r"mal a l aise a cause)\b"),
@@ -63,6 +66,16 @@ class Insights:
     notifications: list[Notification]
 
 
+SIGNAL_NAMES = {"injury": "blessure", "dangerous_equipment": "équipement dangereux", "harassment": "harcèlement",
+                "cancellation": "intention de résilier", "equipment": "équipement en panne"}
+NEGATED = {"ne", "n", "pas", "plus", "jamais", "sans", "aucun", "aucune"}
+
+
+def _affirmed(pattern: re.Pattern[str], norm: str) -> bool:
+    """A match not negated by the three words before it ("je ne vais pas résilier", "pas blessé")."""
+    return any(not NEGATED & set(norm[:m.start()].split()[-3:]) for m in pattern.finditer(norm))
+
+
 def _quote(text: str, limit: int = 240) -> str:
     text = " ".join(text.split())
     return f"« {text[:limit]}{'…' if len(text) > limit else ''} »"
@@ -76,7 +89,7 @@ def derive(utterances: list[str], sentiment: Sentiment, *, member_name: str | No
     for text in utterances:
         norm = normalise(text)
         for name, pattern in SIGNALS.items():
-            if name not in found and pattern.search(norm):
+            if name not in found and _affirmed(pattern, norm):
                 found[name] = text
     missions: list[Mission] = []
     notifications: list[Notification] = []

@@ -14,6 +14,7 @@ A transient database error raises `Unavailable`: RQ retries the job with backoff
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from datetime import datetime
@@ -21,14 +22,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jarvis_agent.settings import get_settings
-from jarvis_agent.store import NotFound, Store, services
+from jarvis_agent.store import NotFound, Store, Unavailable, services
 
 from .churn import ChurnModel
-from .insights import derive
+from .insights import SIGNAL_NAMES, derive
+from .queue import JOB_TIMEOUT_S
 from .scoring import score_members
 from .sentiment import Analyser, Sentiment, label_of, load_analyser, looks_french
 
 logger = logging.getLogger("analytics.jobs")
+FEELING = {"positive": "positif", "neutral": "neutre", "negative": "négatif"}
 MAX_ANALYSED_CHARS = 20_000  # a 1 MB transcript is analysed on its last 20,000 characters of member speech
 
 
@@ -43,8 +46,17 @@ class _Runtime:
         self.analyser: Analyser = load_analyser(get_settings().jarvis_sentiment_model)
 
     def run(self, coro: Any) -> Any:
+        """Run one job's coroutine to its end on this process's loop. If the job is interrupted (RQ's timeout
+        alarm, a stop), its task is cancelled and drained here, so nothing of it resumes inside the next job."""
         with self.lock:
-            return self.loop.run_until_complete(coro)
+            task = self.loop.create_task(coro)
+            try:
+                return self.loop.run_until_complete(task)
+            except BaseException:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    self.loop.run_until_complete(task)
+                raise
 
     async def get_store(self) -> Store:
         if self.store is None:
@@ -74,9 +86,25 @@ def shutdown() -> None:
 
 
 def process_session(session_id: str) -> dict[str, Any]:
-    """The RQ job (synchronous, as RQ calls it)."""
+    """The RQ job (synchronous, as RQ calls it). A transient database error (`Unavailable`) goes back to RQ, which
+    retries with backoff; any other failure marks the session "failed" with its reason (the sweeper leaves failed
+    sessions alone) and fails the job, which keeps the reason in RQ's failed registry."""
     rt = runtime()
-    return rt.run(analyse_session(rt, str(session_id)))
+    return rt.run(_guarded(rt, str(session_id)))
+
+
+async def _guarded(rt: _Runtime, session_id: str) -> dict[str, Any]:
+    try:
+        async with asyncio.timeout(JOB_TIMEOUT_S - 30):  # before RQ's alarm, which would land inside the selector
+            return await analyse_session(rt, session_id)
+    except Unavailable:
+        raise
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {getattr(exc, 'reason', '') or exc}"[:500]
+        with contextlib.suppress(Exception):
+            store = await rt.get_store()
+            await store.mark_session_analytics(session_id, "failed", error=reason)
+        raise
 
 
 def session_sentiment(analyser: Analyser, utterances: list[str]) -> tuple[Sentiment, list[dict[str, Any]]]:
@@ -138,8 +166,9 @@ async def analyse_session(rt: _Runtime, session_id: str) -> dict[str, Any]:
         "missions": [m.key for m in insights.missions], "notifications": [n.key for n in insights.notifications],
         "churn": churn, "truncated": truncated,
     }
-    summary = (f"{len(utterances)} intervention(s) du membre, ressenti {sentiment.label}"
-               + (f", signaux : {', '.join(insights.signals)}" if insights.signals else "") + ".")
+    summary = (f"{len(utterances)} intervention(s) du membre, ressenti {FEELING[sentiment.label]}"
+               + (f", signalé : {', '.join(SIGNAL_NAMES[s] for s in insights.signals)}" if insights.signals else "")
+               + ".")
     await store.save_session_analytics(session_id, analytics, sentiment_score=sentiment.score,
                                        sentiment_label=sentiment.label, summary=summary)
     return {"session_id": session_id, "status": "done", "sentiment": sentiment.label, "priority": insights.priority,

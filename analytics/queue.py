@@ -10,7 +10,7 @@ from uuid import UUID
 
 import redis
 from rq import Queue, Retry
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 QUEUE = "analytics"
@@ -29,17 +29,24 @@ def job_id(session_id: UUID | str) -> str:
 
 
 RETRY = Retry(max=3, interval=[10, 60, 300])
+JOB_TIMEOUT_S = 300
 
 
 def enqueue_session(connection: redis.Redis, session_id: UUID | str, *, retry: Retry = RETRY) -> Job:
     """Enqueue the analytics of one persisted session, once: a session whose job is still waiting or running is
-    not queued again (the sweeper re-claims sessions that look stuck). Raises redis.RedisError when Redis is down."""
-    try:
-        job = Job.fetch(job_id(session_id), connection=connection)
-        if job.get_status(refresh=False) in WAITING:
-            return job
-    except NoSuchJobError:
-        pass
-    return queue(connection).enqueue(PROCESS_SESSION, str(session_id), job_id=job_id(session_id),
-                                     retry=retry, job_timeout=300, result_ttl=86_400,
-                                     failure_ttl=30 * 86_400, description=f"analytics of session {session_id}")
+    not queued again (the agent's hand-off and the sweeper may both try; `unique` makes it atomic). A finished or
+    failed job of the same session is replaced. Raises redis.RedisError when Redis is down."""
+    for _ in range(3):
+        try:
+            return queue(connection).enqueue(PROCESS_SESSION, str(session_id), job_id=job_id(session_id), unique=True,
+                                             retry=retry, job_timeout=JOB_TIMEOUT_S, result_ttl=86_400,
+                                             failure_ttl=30 * 86_400, description=f"analytics of session {session_id}")
+        except DuplicateJobError:
+            try:
+                job = Job.fetch(job_id(session_id), connection=connection)
+            except NoSuchJobError:
+                continue
+            if job.get_status() in WAITING:
+                return job
+            job.delete()  # finished or failed: out of its registries, then enqueued afresh
+    raise redis.RedisError(f"could not enqueue the analytics of session {session_id}")

@@ -46,7 +46,7 @@ DOMAIN: dict[str, float] = {
 }
 INTENSIFIERS = {"tres": 1.5, "vraiment": 1.5, "trop": 1.4, "tellement": 1.5, "completement": 1.5, "super": 1.4,
                 "hyper": 1.5, "extremement": 1.7, "assez": 0.8, "plutot": 0.9, "peu": 0.6}
-NEGATIONS = {"pas", "jamais", "plus", "aucun", "aucune", "rien", "sans", "ni"}
+NEGATIONS = {"pas", "jamais", "aucun", "aucune", "rien", "sans", "ni"}  # "plus" negates only after "ne"
 IRONY = re.compile(r"^(bravo|genial|super|merci|felicitations|top|parfait|formidable|trop bien|magnifique)\b(\s+\w+)?"
                    r"\s+(encore|toujours|de nouveau|une fois de plus)\b")
 EMOTIONS = {
@@ -68,7 +68,7 @@ FRENCH_WORDS = {"je", "tu", "il", "elle", "on", "nous", "vous", "le", "la", "les
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^a-z0-9!?]+", " ", text).split())
+    return " ".join(re.sub(r"[^a-z0-9!?]+", " ", re.sub(r"([!?])", r" \1 ", text)).split())
 
 
 @lru_cache(maxsize=1)
@@ -154,7 +154,8 @@ class LexiconAnalyser:
         score = total / (abs(total) + 0.5) * min(1.0, abs(total) / 0.5 + 0.5) if total else 0.0  # strong words win
         if "!" in original:
             score *= 1.1
-        if IRONY.search(original):  # "Bravo, encore une machine en panne." / "Génial, toujours pas d'eau chaude."
+        ironic = IRONY.search(original) and (min(scores) < 0 or re.search(r"\b(toujours|encore) pas\b", original))
+        if ironic:  # "Bravo, encore une machine en panne." / "Génial, toujours pas d'eau chaude."
             score = -max(abs(score), 0.4)
         score = max(-1.0, min(1.0, score))
         return Sentiment(round(score, 4), label_of(score), emotions_of(text), self.name)

@@ -26,17 +26,21 @@ logger = logging.getLogger("analytics.worker")
 
 def _sweeper(every: float, stop: threading.Event) -> None:
     async def loop() -> None:
-        store = await services.open_store(get_settings(), wait=False)
+        store = None
         connection = services.redis_connection(timeout=5.0)
         try:
             while not stop.is_set():
                 try:
+                    store = store or await services.open_store(get_settings(), wait=False)
                     await sweep(store, connection)
                 except (StoreError, redis.RedisError) as exc:
                     logger.warning("sweep failed (%s): next try in %s s", exc, every)
+                except Exception:  # never let the sweeper die silently beside a running worker
+                    logger.exception("sweep failed: next try in %s s", every)
                 await asyncio.to_thread(stop.wait, every)
         finally:
-            await store.close()
+            if store is not None:
+                await store.close()
             connection.close()
     asyncio.run(loop())
 

@@ -27,11 +27,6 @@ begin
     where v.gym_id = g.id and v.checked_in_at >= now() - interval '365 days'
       and (p_member_id is null or v.member_id = p_member_id)
     group by v.member_id
-  ), last_visits as (  -- members whose last visit is older than a year
-    select v.member_id, max(v.checked_in_at) as last_visit
-    from visit_history v join members m on m.id = v.member_id
-    where v.gym_id = g.id and not exists (select 1 from visits x where x.member_id = v.member_id)
-    group by v.member_id
   ), classes as (
     select e.member_id, count(*) as n
     from class_enrollments e join group_classes c on c.id = e.class_id
@@ -70,7 +65,9 @@ begin
     into result
   from members m
   left join visits v on v.member_id = m.id
-  left join last_visits lv on lv.member_id = m.id
+  left join lateral (  -- no visit in the last year: the last one ever, one index probe per such member
+    select max(x.checked_in_at) as last_visit from visit_history x
+    where v.member_id is null and x.member_id = m.id) lv on true
   left join classes c on c.member_id = m.id
   left join sentiment s on s.member_id = m.id
   left join feedback f on f.member_id = m.id;

@@ -144,3 +144,17 @@ async def test_poison_inputs_complete_with_a_clear_status_and_the_worker_survive
     failed = FailedJobRegistry(QUEUE, connection=redis_conn)
     assert "bad-id" in failed.get_job_ids()
     assert "InvalidInput" in Job.fetch("bad-id", connection=redis_conn).latest_result().exc_string
+
+
+async def test_a_permanent_failure_marks_the_session_failed_and_the_sweeper_leaves_it(store, db_url, demo, redis_url,
+                                                                                     redis_conn) -> None:
+    sid = await persist(store, demo.paris, demo.member, "Je me suis blessé à l'épaule sur le banc.")
+    # the mission key this job will use is already taken by another request: a Conflict, not a transient error
+    await store.create_mission(demo.paris, "Autre chose", "Sans rapport", "low", f"analytics:{sid}:mission:injury")
+    Queue(QUEUE, connection=redis_conn).enqueue("analytics.process_session", sid, job_id=job_id(sid))
+    work(db_url, redis_url)
+    assert job_id(sid) in FailedJobRegistry(QUEUE, connection=redis_conn).get_job_ids()
+    (status, error), = sql(db_url, "select analytics_status, analytics_error from voice_sessions where id = %s", sid)
+    assert status == "failed" and error.startswith("Conflict")
+    claimed = await store.claim_pending_sessions(stale_seconds=0)
+    assert sid not in [c["session_id"] for c in claimed["sessions"]]

@@ -43,6 +43,8 @@ def test_the_lexicon_analyser_reaches_80_percent() -> None:
     ("Je suis content.", "positive"), ("Je ne suis pas content.", "negative"),
     ("C'est pas terrible.", "negative"), ("Pas mal du tout !", "positive"),
     ("Bravo, encore une machine en panne.", "negative"), ("C'est très propre.", "positive"),
+    ("Génial!", "positive"), ("Merci encore pour votre aide !", "positive"),
+    ("Je suis de plus en plus motivée.", "positive"), ("Je ne suis plus content.", "negative"),
 ])
 def test_negation_idioms_and_irony(text: str, label: str) -> None:
     assert LexiconAnalyser().analyse(text).label == label
@@ -103,5 +105,12 @@ def test_insight_rules() -> None:
     assert [m.key for m in at_risk.missions] == ["mission:at_risk"] and not at_risk.notifications
     calm = derive(["Je voudrais réserver le yoga."], neutral, member_name=None, churn_level=None, today=today)
     assert (calm.priority, calm.missions, calm.notifications) == ("low", [], [])
+    for harmless in ("Ça tombe bien, je voulais réserver.", "Je suis coincé au boulot ce soir.",
+                     "Je ne vais pas résilier, rassure-toi.", "Je ne suis pas blessé, juste fatigué.",
+                     "Je me sens mal à l'aise avec ce nouvel horaire."):
+        assert derive([harmless], neutral, member_name=None, churn_level=None, today=today).notifications == [], \
+            harmless
+    assert derive(["Je suis tombé du tapis."], negative, member_name=None, churn_level=None,
+                  today=today).signals == ["injury"]
     equipment = derive(["Le vélo 4 est en panne."], negative, member_name=None, churn_level=None, today=today)
     assert [m.key for m in equipment.missions] == ["mission:equipment"] and equipment.priority == "medium"
