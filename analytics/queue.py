@@ -6,6 +6,7 @@ analytics models; the analytics worker (`python -m analytics worker`) resolves i
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
 import redis
@@ -32,10 +33,17 @@ RETRY = Retry(max=3, interval=[10, 60, 300])
 JOB_TIMEOUT_S = 300
 
 
-def enqueue_session(connection: redis.Redis, session_id: UUID | str, *, retry: Retry = RETRY) -> Job:
+def abandoned(job: Job, after_s: float) -> bool:
+    """A job marked started longer ago than it may run: its worker died (kill -9, a lost machine)."""
+    started = job.started_at
+    return started is not None and (datetime.now(UTC) - started.replace(tzinfo=UTC)).total_seconds() > after_s
+
+
+def enqueue_session(connection: redis.Redis, session_id: UUID | str, *, retry: Retry = RETRY,
+                    abandoned_after_s: float = JOB_TIMEOUT_S + 60) -> Job:
     """Enqueue the analytics of one persisted session, once: a session whose job is still waiting or running is
-    not queued again (the agent's hand-off and the sweeper may both try; `unique` makes it atomic). A finished or
-    failed job of the same session is replaced. Raises redis.RedisError when Redis is down."""
+    not queued again (the agent's hand-off and the sweeper may both try; `unique` makes it atomic). A finished,
+    failed or abandoned job of the same session is replaced. Raises redis.RedisError when Redis is down."""
     for _ in range(3):
         try:
             return queue(connection).enqueue(PROCESS_SESSION, str(session_id), job_id=job_id(session_id), unique=True,
@@ -46,7 +54,8 @@ def enqueue_session(connection: redis.Redis, session_id: UUID | str, *, retry: R
                 job = Job.fetch(job_id(session_id), connection=connection)
             except NoSuchJobError:
                 continue
-            if job.get_status() in WAITING:
+            status = job.get_status()
+            if status in WAITING and not (status == JobStatus.STARTED and abandoned(job, abandoned_after_s)):
                 return job
-            job.delete()  # finished or failed: out of its registries, then enqueued afresh
+            job.delete()  # finished, failed or abandoned: out of its registries, then enqueued afresh
     raise redis.RedisError(f"could not enqueue the analytics of session {session_id}")

@@ -11,12 +11,13 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 import redis
 
 from jarvis_agent.store import Store, StoreError
 
-from .queue import enqueue_session
+from .queue import JOB_TIMEOUT_S, enqueue_session
 
 logger = logging.getLogger("analytics.sweep")
 
@@ -32,11 +33,16 @@ class SweepReport:
 
 
 async def sweep(store: Store, connection: redis.Redis, *, limit: int = 100, stale_seconds: int = 600) -> SweepReport:
+    """Claim and enqueue. A session is stale after `stale_seconds` in queued/processing; its RQ job counts as
+    abandoned (its worker died) once started longer ago than the job timeout allows — or than `stale_seconds`, if
+    shorter."""
+    abandoned_after = min(stale_seconds, JOB_TIMEOUT_S + 60)
     claimed = (await store.claim_pending_sessions(limit=limit, stale_seconds=stale_seconds))["sessions"]
     report = SweepReport(claimed=len(claimed))
     for index, item in enumerate(claimed):
         try:
-            await asyncio.to_thread(enqueue_session, connection, item["session_id"])
+            await asyncio.to_thread(partial(enqueue_session, abandoned_after_s=abandoned_after), connection,
+                                    item["session_id"])
             report.enqueued += 1
         except redis.RedisError as exc:
             logger.warning("Redis unavailable (%s): %d session(s) left pending", exc, len(claimed) - index)

@@ -158,3 +158,52 @@ async def test_a_permanent_failure_marks_the_session_failed_and_the_sweeper_leav
     assert status == "failed" and error.startswith("Conflict")
     claimed = await store.claim_pending_sessions(stale_seconds=0)
     assert sid not in [c["session_id"] for c in claimed["sessions"]]
+
+
+def kill_worker_mid_job(db_url: str, redis_url: str, redis_conn, sid: str) -> None:
+    """Start a real worker, let it take the session's job (held inside its first read by a table lock), kill -9."""
+    import signal
+    import time
+
+    release, locked = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with psycopg.connect(db_url) as conn:
+            conn.execute("lock table voice_sessions in access exclusive mode")
+            locked.set()
+            release.wait(20)
+    holder = threading.Thread(target=hold)
+    holder.start()
+    locked.wait(10)
+    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url}
+    worker = subprocess.Popen([sys.executable, "-m", "analytics", "worker", "--sweep-every", "0"], cwd=REPO_ROOT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while Job.fetch(job_id(sid), connection=redis_conn).get_status() != "started":
+            assert time.monotonic() < deadline and worker.poll() is None, "the job never started"
+            time.sleep(0.05)
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        release.set()
+        holder.join()
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+
+
+async def test_a_worker_killed_mid_job_loses_nothing(store, db_url, demo, redis_url, redis_conn) -> None:
+    """kill -9 of a real worker while its job runs: the sweeper finds the session stuck and its job abandoned,
+    enqueues it again, and the next worker analyses it once."""
+    from analytics.sweep import sweep
+
+    sid = await persist(store, demo.paris, demo.member, "Le tapis numéro deux est en panne depuis hier.")
+    await store.mark_session_analytics(sid, "queued")
+    enqueue_session(redis_conn, sid)
+    kill_worker_mid_job(db_url, redis_url, redis_conn, sid)
+    assert Job.fetch(job_id(sid), connection=redis_conn).get_status() == "started"  # as the dead worker left it
+    report = await sweep(store, redis_conn, stale_seconds=0)
+    assert report.enqueued >= 1
+    work(db_url, redis_url)
+    assert result(redis_conn, sid)["status"] == "done"
+    assert sql(db_url, "select count(*) from manager_missions where session_id = %s", sid) == [(1,)]
