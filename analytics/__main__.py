@@ -3,6 +3,7 @@
   worker [--burst] [--sweep-every N]      run the RQ worker on "analytics" (and the sweeper every N s)
   sweep [--every N]                       enqueue the analytics of sessions left pending (or stuck)
   train [--dataset CSV] [--out DIR]       fit the cold-start churn model on the public dataset (ships in the package)
+  train --gym SLUG [--months 12]          fit a gym's own model from its history (at least 50 departures)
   evaluate --dataset CSV                  5-fold cross-validated ROC-AUC, PR-AUC, Brier score: one JSON line
   score --gym SLUG [--model DIR]          score every active member of a gym and write the scores back
 """
@@ -50,6 +51,27 @@ async def _sweep(args: argparse.Namespace) -> int:
         connection.close()
 
 
+async def _train_gym(args: argparse.Namespace) -> int:
+    from .training import NotEnoughHistory, gym_model_dir, train_for_gym
+
+    settings = get_settings()
+    store = await services.open_store(settings.model_copy(update={"db_statement_timeout_ms": 600_000}))
+    try:
+        gym = (await store.session_context(args.gym))["gym"]
+        print(f"reading {args.months} monthly snapshots of {args.gym}…", file=sys.stderr, flush=True)
+        try:
+            model = await train_for_gym(store, gym["id"], args.gym, months=args.months, out=args.out)
+        except NotEnoughHistory as exc:
+            print(f"refused: {exc}", file=sys.stderr)
+            return 3
+        print(json.dumps({"model": str(args.out or gym_model_dir(args.gym)), "version": model.version,
+                          "rows": model.meta["rows"], "churned": model.meta["positives"],
+                          **model.meta["cv_metrics"]}))
+        return 0
+    finally:
+        await store.close()
+
+
 def _train(args: argparse.Namespace) -> int:
     from .churn import DEFAULT_MODEL, ChurnModel
     from .features import load_public_dataset
@@ -75,10 +97,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 async def _score(args: argparse.Namespace) -> int:
-    from .churn import DEFAULT_MODEL, ChurnModel
+    from .churn import ChurnModel
     from .scoring import level_counts, score_members
+    from .training import model_for
 
-    model = ChurnModel.load(args.model or DEFAULT_MODEL)
+    model = ChurnModel.load(args.model) if args.model else model_for(args.gym)
     store = await services.open_store(get_settings())
     try:
         gym = (await store.session_context(args.gym))["gym"]
@@ -108,11 +131,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dataset", type=Path, default=PUBLIC_DATASET)
     p.add_argument("--out", type=Path, help="model folder (default: the packaged analytics/models/churn-public-v1)")
     p.add_argument("--version", default="churn-public-v1")
+    p.add_argument("--gym", help="train on this gym's own history instead (saved in JARVIS_DATA_DIR/models)")
+    p.add_argument("--months", type=int, default=12, help="monthly snapshots of the gym's history")
     p = sub.add_parser("evaluate", help="5-fold cross-validated metrics of the churn model on a dataset")
     p.add_argument("--dataset", type=Path, default=PUBLIC_DATASET)
     p = sub.add_parser("score", help="score every active member of a gym and write the scores")
     p.add_argument("--gym", required=True)
-    p.add_argument("--model", type=Path, help="model folder (default: the packaged cold-start model)")
+    p.add_argument("--model", type=Path, help="model folder (default: the gym's own model if trained, else the "
+                   "packaged cold-start model)")
     args = parser.parse_args(argv)
     setup_logging(get_settings().log_level)
     try:
@@ -121,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
 
             run_worker(burst=args.burst, sweep_every=args.sweep_every)
             return 0
+        if args.command == "train" and args.gym:
+            return asyncio.run(_train_gym(args))
         if args.command in ("train", "evaluate"):
             return _train(args) if args.command == "train" else _evaluate(args)
         return asyncio.run(_sweep(args) if args.command == "sweep" else _score(args))

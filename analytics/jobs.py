@@ -29,6 +29,7 @@ from .insights import SIGNAL_NAMES, derive
 from .queue import JOB_TIMEOUT_S
 from .scoring import score_members
 from .sentiment import Analyser, Sentiment, label_of, load_analyser, looks_french
+from .training import gym_model_dir, model_for
 
 logger = logging.getLogger("analytics.jobs")
 FEELING = {"positive": "positif", "neutral": "neutre", "negative": "négatif"}
@@ -42,7 +43,7 @@ class _Runtime:
         self.loop = asyncio.new_event_loop()
         self.lock = threading.Lock()
         self.store: Store | None = None
-        self.model = ChurnModel.load()
+        self.models: dict[str | None, tuple[float, ChurnModel]] = {}
         self.analyser: Analyser = load_analyser(get_settings().jarvis_sentiment_model)
 
     def run(self, coro: Any) -> Any:
@@ -57,6 +58,15 @@ class _Runtime:
                 with contextlib.suppress(BaseException):
                     self.loop.run_until_complete(task)
                 raise
+
+    def model_for(self, slug: str | None) -> ChurnModel:
+        """The gym's model (its own once trained, else the cold-start one), reloaded when retrained."""
+        path = gym_model_dir(slug) / "meta.json" if slug else None
+        stamp = path.stat().st_mtime if path is not None and path.exists() else 0.0
+        cached = self.models.get(slug)
+        if cached is None or cached[0] != stamp:
+            self.models[slug] = (stamp, model_for(slug))
+        return self.models[slug][1]
 
     async def get_store(self) -> Store:
         if self.store is None:
@@ -148,9 +158,10 @@ async def analyse_session(rt: _Runtime, session_id: str) -> dict[str, Any]:
     member = session.get("member") or {}
     churn: dict[str, Any] | None = None
     if member_id:
-        scores = await score_members(store, rt.model, gym_id, member_id)
+        model = rt.model_for(session.get("gym_slug"))
+        scores = await score_members(store, model, gym_id, member_id)
         if scores:
-            churn = scores[0].as_row() | {"model_version": rt.model.version}
+            churn = scores[0].as_row() | {"model_version": model.version}
     today = datetime.now(ZoneInfo(session.get("gym_timezone") or "Europe/Paris")).date()
     name = f"{member['first_name']} {member['last_name']}" if member else None
     insights = derive(utterances, sentiment, member_name=name, churn_level=churn and churn["level"], today=today)

@@ -75,6 +75,67 @@ begin
 end
 $$;
 
+-- Training rows from a gym's own history: on each of the last p_months monthly snapshot dates T, every member
+-- active at T with the features as they were at T, labelled 1 if the member left within the 30 days after T.
+create function public.member_churn_snapshots(p_gym_id uuid, p_months integer default 12)
+  returns jsonb
+  language plpgsql stable
+  set search_path = public, extensions, pg_temp
+  as $$
+declare
+  g gyms := jarvis_private.gym(p_gym_id);
+  v_months integer := jarvis_private.check_range(p_months, 'Le nombre de mois', 1, 36);
+  v_today date := (now() at time zone g.timezone)::date;
+  result jsonb;
+begin
+  with snapshots as (
+    select (v_today - 30 * k)::date as t from generate_series(1, v_months) k
+  ), pairs as (
+    select s.t, m.* from snapshots s
+    join gym_members m on m.gym_id = g.id and m.joined_at <= s.t and (m.left_at is null or m.left_at > s.t)
+  )
+  select coalesce(jsonb_agg(jsonb_build_object(
+      'snapshot', p.t,
+      'contract_period', p.contract_period_months,
+      'months_to_end_contract', greatest(0, ceil((p.contract_end - p.t) / 30.44)),
+      'months_since_joining', greatest(0, floor((p.t - p.joined_at) / 30.44)),
+      'visits_per_week', round((v.last_year / greatest(1.0, least(52.14, (p.t - p.joined_at) / 7.0)))::numeric, 3),
+      'visits_per_week_30d', round((v.last_30 / (30 / 7.0))::numeric, 3),
+      'days_since_last_visit', p.t - (v.last_visit at time zone g.timezone)::date,
+      'group_participation', (coalesce(c.n, 0) > 0)::int,
+      'age', extract(year from age(p.t, p.birth_date))::int,
+      'mean_sentiment', round(se.mean_score::numeric, 3),
+      'negative_feedback', coalesce(f.n, 0),
+      'churned', (p.left_at is not null and p.left_at <= p.t + 30)::int)), '[]')
+    into result
+  from pairs p
+  cross join lateral (
+    select count(*) as last_year,
+           count(*) filter (where x.checked_in_at >= (p.t - 30)::timestamp at time zone g.timezone) as last_30,
+           max(x.checked_in_at) as last_visit
+    from visit_history x
+    where x.member_id = p.id and x.checked_in_at < p.t::timestamp at time zone g.timezone
+      and x.checked_in_at >= (p.t - 365)::timestamp at time zone g.timezone) v
+  left join lateral (
+    select count(*) as n from class_enrollments e join group_classes gc on gc.id = e.class_id
+    where e.member_id = p.id and e.status in ('enrolled', 'attended')
+      and gc.starts_at < p.t::timestamp at time zone g.timezone
+      and gc.starts_at >= (p.t - 90)::timestamp at time zone g.timezone) c on true
+  left join lateral (
+    select avg(z.sentiment_score) as mean_score from (
+      select vs.sentiment_score from voice_sessions vs
+      where vs.member_id = p.id and vs.sentiment_score is not null
+        and vs.started_at < p.t::timestamp at time zone g.timezone
+      order by vs.started_at desc limit 5) z) se on true
+  left join lateral (
+    select count(*) as n from member_feedback fb
+    where fb.member_id = p.id and fb.sentiment = 'negative'
+      and fb.created_at < p.t::timestamp at time zone g.timezone
+      and fb.created_at >= (p.t - 90)::timestamp at time zone g.timezone) f on true;
+  return jsonb_build_object('gym_id', g.id, 'as_of', v_today, 'months', v_months, 'rows', result);
+end
+$$;
+
 -- A finished session as the analytics job reads it: who, when, the transcript and where its pipeline stands.
 create function public.session_for_analytics(p_session_id uuid)
   returns jsonb
@@ -93,7 +154,7 @@ begin
   select * into m from gym_members where id = s.member_id and gym_id = s.gym_id;
   select * into g from gyms where id = s.gym_id;
   return jsonb_build_object('session_id', s.id, 'gym_id', s.gym_id, 'member_id', s.member_id, 'status', s.status,
-                            'gym_timezone', g.timezone,
+                            'gym_timezone', g.timezone, 'gym_slug', g.slug,
                             'member', case when m.id is null then null else jsonb_build_object(
                               'first_name', m.first_name, 'last_name', m.last_name, 'churn_level', m.churn_level)
                             end,

@@ -109,3 +109,33 @@ def test_score_command_refuses_an_unknown_gym(db_url, redis_url) -> None:
     done = subprocess.run([sys.executable, "-m", "analytics", "score", "--gym", "nowhere"], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "salle" in done.stderr
+
+
+async def test_training_on_a_gym_own_history(store, db_url, demo, tmp_path: Path) -> None:
+    from analytics.training import MIN_CHURNED, train_for_gym
+
+    # more departures than the small test demo has: 40 long-standing members left over the last 11 months
+    sql(db_url, "update gym_members m set is_active = false, left_at = current_date - (5 + (x.n %% 11) * 30)::int "
+                "from (select id, row_number() over (order by id) as n from gym_members where gym_id = %s and "
+                "is_active and joined_at < current_date - 400 limit 40) x where m.id = x.id", demo.paris)
+    (left,), = sql(db_url, "select count(*) from gym_members where gym_id = %s and left_at > current_date - 366",
+                   demo.paris)
+    model = await train_for_gym(store, demo.paris, "paris-bastille", out=tmp_path / "m")
+    assert MIN_CHURNED <= model.meta["positives"] <= left
+    assert model.meta["rows"] > model.meta["positives"] and 0 <= model.meta["cv_metrics"]["brier"] <= 1
+    loaded = ChurnModel.load(tmp_path / "m")
+    assert loaded.version.startswith("churn-paris-bastille-") and (tmp_path / "m" / "model_card.md").exists()
+    # the gym's own model uses the database-only signals the public data lacks
+    assert loaded.booster.get_score(importance_type="gain").keys() - {f"f{i}" for i in range(7)}
+
+
+def test_training_refuses_a_gym_without_enough_departures(db_url, redis_url, demo, tmp_path: Path) -> None:
+    import os
+
+    sql(db_url, "delete from gym_members where gym_id = %s and left_at is not null", demo.lyon)
+    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "JARVIS_DATA_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "analytics", "train", "--gym", "lyon-part-dieu"], cwd=REPO_ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "0 member(s) left in the last 12 months, at least 50 are needed" in done.stderr
+    assert not (tmp_path / "models").exists()
