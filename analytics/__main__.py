@@ -13,39 +13,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
+import threading
 import time
 from pathlib import Path
 
-import redis
-
 from jarvis_agent.logs import setup_logging
 from jarvis_agent.settings import REPO_ROOT, get_settings
-from jarvis_agent.store import NotFound, StoreError, services
+from jarvis_agent.store import NotFound, services
 
-from .sweep import sweep
+from .sweep import SweepReport, sweep, sweep_every
 
-logger = logging.getLogger("analytics")
 PUBLIC_DATASET = REPO_ROOT.parent / "shared" / "data" / "gym_churn_us.csv"
 
 
 async def _sweep(args: argparse.Namespace) -> int:
+    def report(result: SweepReport) -> None:
+        print(json.dumps(result.as_dict()), flush=True)
+
+    if args.every:
+        await sweep_every(args.every, threading.Event(), report=report, limit=args.limit,
+                          stale_seconds=args.stale_seconds)
+        return 0
     settings = get_settings()
-    store = await services.open_store(settings, wait=not args.every)
+    store = await services.open_store(settings)
     connection = services.redis_connection(settings, timeout=5.0)
     try:
-        while True:
-            try:
-                report = await sweep(store, connection, limit=args.limit, stale_seconds=args.stale_seconds)
-                print(json.dumps(report.as_dict()), flush=True)
-            except (StoreError, redis.RedisError) as exc:
-                if not args.every:
-                    raise
-                logger.warning("sweep failed (%s): next try in %s s", exc, args.every)
-            if not args.every:
-                return 0
-            await asyncio.sleep(args.every)
+        report(await sweep(store, connection, limit=args.limit, stale_seconds=args.stale_seconds))
+        return 0
     finally:
         await store.close()
         connection.close()

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Protocol
+
+from jarvis_agent.french import fold
 
 logger = logging.getLogger("analytics.sentiment")
 
@@ -66,8 +67,7 @@ FRENCH_WORDS = {"je", "tu", "il", "elle", "on", "nous", "vous", "le", "la", "les
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = fold(text.replace("’", "'"))
     return " ".join(re.sub(r"[^a-z0-9!?]+", " ", re.sub(r"([!?])", r" \1 ", text)).split())
 
 

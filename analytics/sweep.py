@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
 import redis
 
-from jarvis_agent.store import Store, StoreError
+from jarvis_agent.settings import get_settings
+from jarvis_agent.store import Store, StoreError, services
 
 from .queue import JOB_TIMEOUT_S, enqueue_session
 
@@ -54,3 +57,30 @@ async def sweep(store: Store, connection: redis.Redis, *, limit: int = 100, stal
     if report.claimed:
         logger.info("sweep: %s", report.as_dict())
     return report
+
+
+async def sweep_every(every: float, stop: threading.Event, *, report: Callable[[SweepReport], None] | None = None,
+                      limit: int = 100, stale_seconds: int = 600) -> None:
+    """Sweep every `every` seconds until `stop` is set (or the task is cancelled); a failed sweep is logged and
+    tried again at the next turn — the sweeper never dies silently beside a running worker."""
+    store: Store | None = None
+    connection = services.redis_connection(timeout=5.0)
+    try:
+        while not stop.is_set():
+            try:
+                store = store or await services.open_store(get_settings(), wait=False)
+                result = await sweep(store, connection, limit=limit, stale_seconds=stale_seconds)
+                if report is not None:
+                    report(result)
+            except (StoreError, redis.RedisError) as exc:
+                logger.warning("sweep failed (%s): next try in %s s", exc, every)
+            except Exception:
+                logger.exception("sweep failed: next try in %s s", every)
+            deadline = asyncio.get_running_loop().time() + every
+            # `stop` is a threading.Event set from the worker's thread: polled, so Ctrl-C cancels at once too
+            while not stop.is_set() and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.2)
+    finally:
+        if store is not None:
+            await store.close()
+        connection.close()

@@ -12,37 +12,13 @@ import asyncio
 import logging
 import threading
 
-import redis
 from rq import SimpleWorker
 
-from jarvis_agent.settings import get_settings
-from jarvis_agent.store import StoreError, services
+from jarvis_agent.store import services
 
 from .queue import queue
-from .sweep import sweep
 
 logger = logging.getLogger("analytics.worker")
-
-
-def _sweeper(every: float, stop: threading.Event) -> None:
-    async def loop() -> None:
-        store = None
-        connection = services.redis_connection(timeout=5.0)
-        try:
-            while not stop.is_set():
-                try:
-                    store = store or await services.open_store(get_settings(), wait=False)
-                    await sweep(store, connection)
-                except (StoreError, redis.RedisError) as exc:
-                    logger.warning("sweep failed (%s): next try in %s s", exc, every)
-                except Exception:  # never let the sweeper die silently beside a running worker
-                    logger.exception("sweep failed: next try in %s s", every)
-                await asyncio.to_thread(stop.wait, every)
-        finally:
-            if store is not None:
-                await store.close()
-            connection.close()
-    asyncio.run(loop())
 
 
 def run_worker(*, burst: bool = False, sweep_every: float = 60.0, max_jobs: int | None = None) -> bool:
@@ -50,7 +26,8 @@ def run_worker(*, burst: bool = False, sweep_every: float = 60.0, max_jobs: int 
     stop = threading.Event()
     thread = None
     if sweep_every > 0 and not burst:
-        thread = threading.Thread(target=_sweeper, args=(sweep_every, stop), name="analytics-sweeper", daemon=True)
+        thread = threading.Thread(target=lambda: asyncio.run(sweep_every(every=sweep_every, stop=stop)),
+                                  name="analytics-sweeper", daemon=True)
         thread.start()
     try:
         worker = SimpleWorker([queue(connection)], connection=connection)

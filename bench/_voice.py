@@ -2,6 +2,7 @@
 
 - STT and LLM: the OpenAI-compatible DOUBLE of tests/doubles/openai_server.py (Groq is unreachable here), answering
   after a fixed transcription time and time to first token, so the real livekit-plugins-groq code path runs.
+- Speech: espeak-ng French from tests/voice/speech.py, as the audio tests make it.
 - TTS: `DelayedTTS`, a DOUBLE of the GPU voice: the espeak-ng voice whose first audio is held back to a fixed time.
 """
 
@@ -21,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from jarvis_agent.plugins import espeak_tts
 from tests.doubles.openai_server import OpenAIServerDouble
+from tests.voice.speech import espeak, voiced  # noqa: F401 - the tests' French speech, for the benchmarks
 
 
 class DelayedTTS(espeak_tts.TTS):

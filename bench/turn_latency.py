@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import json
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -27,9 +25,9 @@ from uuid import uuid4
 
 import redis
 from _seeded import seeded_database
-from _voice import DelayedTTS, provider_double
+from _voice import DelayedTTS, provider_double, voiced
 
-from jarvis_agent.audio import Clip, concat, read_wav, resample, silence
+from jarvis_agent.audio import Clip, concat, silence
 from jarvis_agent.handoff import Spool
 from jarvis_agent.pipeline import build_llm, build_stt, load_vad
 from jarvis_agent.session import JobMetadata, Providers, Services
@@ -49,19 +47,11 @@ SENTENCES = [
 TARGET_P95_S, STT_S, TTFT_S, TTS_S = 0.65, 0.08, 0.12, 0.25
 
 
-def speech(text: str) -> Clip:
-    """espeak-ng French, 16 kHz, trimmed to the voice (so a pause put between two clips is exactly that long)."""
-    wav = subprocess.run(["espeak-ng", "-v", "fr-fr", "-s", "170", "--stdout", text], check=True,
-                         capture_output=True).stdout
-    clip = resample(read_wav(io.BytesIO(wav), text), 16000)
-    return Clip(clip.samples[int(clip.speech_start_s * 16000):int(clip.speech_end_s * 16000)], 16000, text)
-
-
 def utterances(turns: int) -> list[Clip]:
     clips = []
     for i in range(turns):
         first, second = SENTENCES[i % len(SENTENCES)]
-        a, b = speech(first), speech(second)
+        a, b = voiced(first), voiced(second)
         gap = silence(0.4) if i % 2 else silence(0.08)  # half with a 400 ms pause inside the sentence
         clips.append(Clip(concat(a, gap, b, silence(0.3)).samples, 16000, f"{first} {'… ' if i % 2 else ''}{second}"))
     return clips

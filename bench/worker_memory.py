@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import json
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,9 +24,9 @@ from uuid import uuid4
 import psutil
 import redis
 from _seeded import seeded_database
-from _voice import provider_double
+from _voice import espeak, provider_double
 
-from jarvis_agent.audio import Clip, read_wav, resample
+from jarvis_agent.audio import Clip
 from jarvis_agent.handoff import Spool
 from jarvis_agent.pipeline import build_llm, build_stt, build_tts, load_vad
 from jarvis_agent.session import JobMetadata, Providers, Services
@@ -38,11 +36,6 @@ from jarvis_agent.store.embedded import EmbeddedRedis
 from jarvis_agent.store.postgres import PostgresStore
 
 TARGET_MB = 150.0
-
-
-def speech(text: str) -> Clip:
-    wav = subprocess.run(["espeak-ng", "-v", "fr-fr", "--stdout", text], check=True, capture_output=True).stdout
-    return resample(read_wav(io.BytesIO(wav), text), 16000)
 
 
 class PeakRss:
@@ -83,7 +76,8 @@ async def sessions(n: int, url: str, redis_url: str, settings: Settings, vad, cl
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    clips = [speech("Bonjour, à quelle heure ferme la salle ce soir ?"), speech("Merci, et le week-end ?")][:args.turns]
+    clips = [espeak("Bonjour, à quelle heure ferme la salle ce soir ?", rate=175),
+             espeak("Merci, et le week-end ?", rate=175)][:args.turns]
     with seeded_database(members=200, visits=None) as (url, _), \
             tempfile.TemporaryDirectory(prefix="jarvis-bench-") as tmp, \
             provider_double(stt_s=0.08, ttft_s=0.12, reply="On ferme à 22 heures, bonne séance !") as double:

@@ -5,8 +5,15 @@ Tool outputs and prompts are read out loud: "mardi 24 novembre à 18h30", never 
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from typing import Any
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Génial" → "genial"): how transcripts are matched against French phrases."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+
 
 WEEKDAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
 GOALS = {"perte_de_poids": "perte de poids", "prise_de_masse": "prise de masse", "remise_en_forme": "remise en forme",

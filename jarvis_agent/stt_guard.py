@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 
 from livekit.agents import APIConnectOptions, stt
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.utils import AudioBuffer
 
 from . import metrics
+from .french import fold
 
 logger = logging.getLogger("jarvis.stt")
 
@@ -37,9 +37,7 @@ _HALLUCINATION = re.compile("|".join(f"(?:{p})" for p in HALLUCINATIONS))
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+    return " ".join(re.sub(r"[^\w]+", " ", fold(text)).split())
 
 
 def is_hallucination(text: str) -> bool:

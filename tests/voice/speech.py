@@ -16,16 +16,19 @@ needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="esp
 
 
 @lru_cache(maxsize=128)
-def speech(text: str, rate: int = 170) -> Clip:
-    """`text` spoken in French, 16 kHz mono, with 0.3 s of silence after it."""
+def espeak(text: str, rate: int = 170) -> Clip:
+    """`text` spoken in French by espeak-ng, 16 kHz mono, as it comes out (its own leading and trailing silence)."""
     out = subprocess.run(["espeak-ng", "-v", "fr-fr", "-s", str(rate), "--stdout", text], check=True,
                          capture_output=True).stdout
-    clip = resample(read_wav(io.BytesIO(out), text), 16000)
-    return Clip(concat(clip, silence(0.3)).samples, 16000, text)
+    return resample(read_wav(io.BytesIO(out), text), 16000)
 
 
-def speech_with_pause(first: str, second: str, pause_s: float = 0.4) -> Clip:
-    """One utterance with a pause inside ("Je voudrais… réserver le yoga")."""
-    a, b = speech(first), speech(second)
-    a_voice = Clip(a.samples[:int(a.speech_end_s * 16000)], 16000)
-    return Clip(concat(a_voice, silence(pause_s), b).samples, 16000, f"{first} … {second}")
+def speech(text: str, rate: int = 170) -> Clip:
+    """`text` spoken in French, with 0.3 s of silence after it."""
+    return Clip(concat(espeak(text, rate), silence(0.3)).samples, 16000, text)
+
+
+def voiced(text: str, rate: int = 170) -> Clip:
+    """`text` spoken in French, trimmed to the voice (a pause put between two clips is then exactly that long)."""
+    clip = espeak(text, rate)
+    return Clip(clip.samples[int(clip.speech_start_s * 16000):int(clip.speech_end_s * 16000)], 16000, text)
