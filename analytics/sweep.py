@@ -1,5 +1,6 @@
 """The sweeper: sessions whose analytics job never reached Redis (Redis was down when the session ended) or got
-lost (queued or processing for too long: a worker killed mid-job) are enqueued again.
+lost (queued or processing for too long: a worker killed mid-job) are enqueued again; sessions a kiosk opened but
+that never reached the agent are closed as abandoned.
 
 The claim is atomic in SQL (`claim_pending_sessions`: marked queued, SKIP LOCKED), so concurrent sweepers never
 enqueue one session twice; a session whose enqueue fails goes back to pending for the next sweep.
@@ -30,9 +31,11 @@ class SweepReport:
     claimed: int = 0
     enqueued: int = 0
     left_pending: int = 0
+    abandoned_closed: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"claimed": self.claimed, "enqueued": self.enqueued, "left_pending": self.left_pending}
+        return {"claimed": self.claimed, "enqueued": self.enqueued, "left_pending": self.left_pending,
+                "abandoned_closed": self.abandoned_closed}
 
 
 async def sweep(store: Store, connection: redis.Redis, *, limit: int = 100, stale_seconds: int = 600) -> SweepReport:
@@ -54,7 +57,9 @@ async def sweep(store: Store, connection: redis.Redis, *, limit: int = 100, stal
                     await store.mark_session_analytics(rest["session_id"], "pending", error="redis unavailable")
             report.left_pending = len(claimed) - index
             break
-    if report.claimed:
+    # sessions a kiosk opened but never brought to the agent (see close_abandoned_sessions)
+    report.abandoned_closed = (await store.close_abandoned_sessions())["closed"]
+    if report.claimed or report.abandoned_closed:
         logger.info("sweep: %s", report.as_dict())
     return report
 

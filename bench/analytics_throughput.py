@@ -1,12 +1,18 @@
 """Analytics throughput: sessions processed per second by one worker, and batch churn scoring of a gym.
 
     python bench/analytics_throughput.py [--members 28500] [--sessions 500] [--database-url URL]
+    python bench/analytics_throughput.py --camembert [--sessions 100]   # report only: a CamemBERT-size model on CPU
 
 Seeds the demo (28,500 members put ~10,000 active ones in Paris) into a fresh database, persists `--sessions`
 finished kiosk sessions with French member utterances, enqueues them on the RQ queue "analytics" of an embedded
 Redis and runs one analytics worker (RQ SimpleWorker, burst) with the lexicon analyser: sentiment, insight rules,
 the member's churn rescoring and every database write-back. Then `score` of every active member of the largest
 gym. Prints one JSON line each. Targets: >= 100 sessions/s; 10,000 members scored in <= 2 s.
+
+`--camembert` runs the worker with the transformers analyser on a randomly initialised CamemBERT of camembert-base's
+size (12 layers of 768, 110 M parameters; no model hub is reachable, and the speed does not depend on the weights;
+word-level tokens, so a little shorter sequences than camembert-base's SentencePiece gives) and skips the scoring.
+Needs the [sentiment] extra and torch.
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=28_500)
     parser.add_argument("--sessions", type=int, default=500)
     parser.add_argument("--database-url")
+    parser.add_argument("--camembert", action="store_true", help="the transformers analyser, camembert-base size")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     with seeded_database(members=args.members, visits=None, database_url=args.database_url) as (url, _), \
@@ -72,7 +79,13 @@ def main() -> int:
         from jarvis_agent.store.embedded import EmbeddedRedis
 
         redis_server = EmbeddedRedis(Path(tmp))
-        os.environ.update(DATABASE_URL=url, REDIS_URL=redis_server.start(), JARVIS_SENTIMENT_MODEL="")
+        model = ""
+        if args.camembert:
+            sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+            from tests.analytics.camembert import random_camembert
+
+            model = str(random_camembert(Path(tmp) / "camembert-base-random", size="base"))
+        os.environ.update(DATABASE_URL=url, REDIS_URL=redis_server.start(), JARVIS_SENTIMENT_MODEL=model)
         try:
             from rq import SimpleWorker
 
@@ -96,7 +109,8 @@ def main() -> int:
                                         "and id = any(%s::uuid[])", (ids,)).fetchall()
             print(json.dumps({"benchmark": "analytics_worker", "sessions": len(ids), "done": done,
                               "seconds": round(seconds, 3), "sessions_per_s": round(len(ids) / seconds, 1),
-                              "analyser": jobs.runtime().analyser.name, "target_per_s": 100}), flush=True)
+                              "analyser": jobs.runtime().analyser.name,
+                              **({"report_only": True} if args.camembert else {"target_per_s": 100})}), flush=True)
 
             from analytics.churn import ChurnModel
             from analytics.scoring import level_counts, score_members
@@ -115,7 +129,8 @@ def main() -> int:
                             "target_s_for_10000": 2.0}
                 finally:
                     await store.close()
-            print(json.dumps(asyncio.run(batch())), flush=True)
+            if not args.camembert:
+                print(json.dumps(asyncio.run(batch())), flush=True)
             jobs.shutdown()
         finally:
             redis_server.stop()

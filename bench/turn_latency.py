@@ -28,9 +28,10 @@ from _seeded import seeded_database
 from _voice import DelayedTTS, provider_double, voiced
 
 from jarvis_agent.audio import Clip, concat, silence
+from jarvis_agent.dispatch import JobMetadata
 from jarvis_agent.handoff import Spool
 from jarvis_agent.pipeline import build_llm, build_stt, load_vad
-from jarvis_agent.session import JobMetadata, Providers, Services
+from jarvis_agent.session import Providers, Services
 from jarvis_agent.settings import Settings
 from jarvis_agent.simulator import simulate
 from jarvis_agent.store.embedded import EmbeddedRedis

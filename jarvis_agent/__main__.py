@@ -130,7 +130,7 @@ def simulate_main(argv: list[str]) -> int:
     except (OSError, ValueError) as exc:
         print(f"cannot read the audio: {exc}", file=sys.stderr)
         return 2
-    from .session import JobMetadata
+    from .dispatch import JobMetadata
 
     meta = JobMetadata(gym_slug=args.gym, badge_id=args.badge, kiosk_id="simulator", session_id=uuid4())
     try:

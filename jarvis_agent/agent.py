@@ -18,6 +18,7 @@ from livekit.agents import Agent, AgentServer, JobContext, JobProcess, StopRespo
 
 from .context import SessionContext
 from .conversation import is_goodbye
+from .dispatch import AGENT_NAME
 from .prompt import build_instructions
 from .tools import tools_for
 
@@ -64,15 +65,16 @@ def _server_options() -> dict[str, Any]:
 server = AgentServer(**_server_options())
 
 
-@server.rtc_session(agent_name="jarvis")
+@server.rtc_session(agent_name=AGENT_NAME)
 async def entrypoint(ctx: JobContext) -> None:
     """One kiosk session. Malformed metadata or an unknown gym: logged, and the job ends without a word."""
     from .context import WeatherService
+    from .dispatch import InvalidMetadata, JobMetadata
     from .handoff import Spool
     from .kiosk import KioskLink
     from .outbox import OutboxDelivery
     from .pipeline import build_llm, build_stt, build_tts
-    from .session import InvalidMetadata, JobMetadata, KioskSession, Providers, Services, UnknownGym
+    from .session import KioskSession, Providers, Services, UnknownGym
     from .settings import get_settings
     from .store.services import open_store, redis_connection
 

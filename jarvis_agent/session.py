@@ -10,22 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from livekit import rtc
 from livekit.agents import NOT_GIVEN, AgentSession, CloseEvent, UserStateChangedEvent, llm, room_io, stt, tts, vad
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import metrics
 from .agent import JarvisAgent
 from .context import WeatherService, load_context
 from .conversation import CHECK_IN, REPEAT, goodbye, greeting, is_goodbye
+from .dispatch import JobMetadata
 from .handoff import Outcome, RedisFactory, Spool, hand_off, replay_spool
 from .kiosk import KioskLink
 from .outbox import OutboxDelivery
@@ -37,64 +35,9 @@ from .tools import SessionData
 
 logger = logging.getLogger("jarvis.session")
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-MAX_METADATA = 4096
-
-
-class InvalidMetadata(ValueError):
-    """The job's metadata is not what the token server dispatches; the message is safe to log."""
-
 
 class UnknownGym(LookupError):
     pass
-
-
-class JobMetadata(BaseModel):
-    """`{gym_slug, badge_id, kiosk_id, session_id}`, as the token server puts it in the agent dispatch."""
-
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    gym_slug: str = Field(min_length=1, max_length=63)
-    badge_id: str | None = Field(default=None, max_length=64)
-    kiosk_id: str | None = Field(default=None, max_length=128)
-    session_id: UUID = Field(default_factory=uuid4)
-
-    @field_validator("gym_slug")
-    @classmethod
-    def _slug(cls, value: str) -> str:
-        if not SLUG.match(value):
-            raise ValueError("not a gym slug (lower-case letters, digits and dashes)")
-        return value
-
-    @field_validator("badge_id", "kiosk_id", mode="before")
-    @classmethod
-    def _optional(cls, value: Any) -> Any:
-        if isinstance(value, str) and (not value.strip() or any(ord(c) < 32 for c in value)):
-            return None if not value.strip() else _raise("control characters")
-        return value
-
-    @classmethod
-    def parse(cls, raw: str | None) -> JobMetadata:
-        if not raw or not raw.strip():
-            raise InvalidMetadata("the job has no metadata (expected JSON with gym_slug, badge_id, kiosk_id, "
-                                  "session_id)")
-        if len(raw) > MAX_METADATA:
-            raise InvalidMetadata(f"the job metadata is {len(raw)} bytes (at most {MAX_METADATA})")
-        try:
-            value = json.loads(raw)
-        except ValueError as exc:
-            raise InvalidMetadata(f"the job metadata is not JSON ({exc.msg})") from None
-        if not isinstance(value, dict):
-            raise InvalidMetadata("the job metadata must be a JSON object")
-        try:
-            return cls.model_validate(value)
-        except ValidationError as exc:
-            fields = ", ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise InvalidMetadata(f"invalid job metadata ({fields})") from None
-
-
-def _raise(message: str) -> Any:
-    raise ValueError(message)
 
 
 @dataclass

@@ -86,12 +86,29 @@ class Settings(BaseSettings):
     # Analytics: a French sentiment model (local folder or HF cache id, offline); empty: the lexicon analyser.
     jarvis_sentiment_model: str | None = None
 
+    # Token server (kiosk sessions, agent dispatch, manager dashboard).
+    jarvis_token_server_host: str = "127.0.0.1"
+    jarvis_token_server_port: int = Field(default=8080, ge=1, le=65535)
+    # The LiveKit URL kiosks connect to (wss://…), when it differs from the worker's LIVEKIT_URL.
+    jarvis_public_livekit_url: str | None = None
+    jarvis_token_ttl_s: int = Field(default=900, ge=60, le=900)
+    # Supabase → Project Settings → API → JWT secret: verifies manager tokens. Unset with no hosted Supabase: a local
+    # development secret is generated in JARVIS_DATA_DIR (and `python -m token_server manager-token` signs with it).
+    supabase_jwt_secret: SecretStr | None = None
+    jarvis_cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser
+    jarvis_rate_limit_kiosk_per_min: int = Field(default=30, ge=1, le=1_000_000)
+    jarvis_rate_limit_ip_per_min: int = Field(default=300, ge=1, le=1_000_000)
+    jarvis_max_request_bytes: int = Field(default=16_384, ge=256, le=10_000_000)
+    # Proxies whose X-Forwarded-For is believed (uvicorn's forwarded_allow_ips), so limits apply per real client.
+    jarvis_trusted_proxies: str = "127.0.0.1"
+
     log_level: str = "INFO"
 
     @field_validator("database_url", "supabase_url", "redis_url", "twilio_account_sid", "twilio_auth_token",
                      "twilio_from_number", "resend_api_key", "livekit_url", "livekit_api_key",
                      "livekit_api_secret", "groq_api_key", "jarvis_llm_base_url", "jarvis_stt_base_url",
-                     "jarvis_llm_fallback_model", "jarvis_sentiment_model", mode="before")
+                     "jarvis_llm_fallback_model", "jarvis_sentiment_model", "jarvis_public_livekit_url",
+                     "supabase_jwt_secret", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -103,6 +120,10 @@ class Settings(BaseSettings):
     @property
     def email_configured(self) -> bool:
         return self.resend_api_key is not None
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.jarvis_cors_origins.split(",") if o.strip()]
 
     @property
     def spool_dir(self) -> Path:

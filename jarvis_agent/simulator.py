@@ -25,7 +25,8 @@ from typing import Any
 from livekit.agents import AgentSession
 
 from .audio import Clip, MicrophoneInput, Played, SpeakerOutput, write_wav
-from .session import JobMetadata, KioskSession, Providers, Services
+from .dispatch import JobMetadata
+from .session import KioskSession, Providers, Services
 from .settings import Settings
 from .tools import SessionData
 

@@ -2,7 +2,8 @@
 
 Starts (or attaches to) Postgres with the migrations applied and the demo gyms seeded when absent, and Redis for
 the RQ queue "analytics"; then runs the project's processes, their logs in this terminal prefixed by name: the
-analytics worker (with its sweeper), and the voice agent worker in `dev` mode when LIVEKIT_* and GROQ_API_KEY are
+analytics worker (with its sweeper), the token server (kiosk sessions, the manager dashboard), and the voice agent
+worker in `dev` mode when LIVEKIT_* and GROQ_API_KEY are
 set (otherwise it says which variables unlock it and how to try Jarvis without them). Ctrl-C (or SIGTERM) stops the
 processes, then detaches from the services (the embedded servers stop when no other process of the project uses
 them). Configured services (DATABASE_URL, REDIS_URL) are used instead of the embedded ones.
@@ -54,7 +55,8 @@ def _children(settings: Settings) -> tuple[list[Child], list[str]]:
     """The processes to run, and what to tell about those that cannot run yet."""
     from .__main__ import HELP, missing_credentials
 
-    children = [Child("analytics", [sys.executable, "-m", "analytics", "worker", "--sweep-every", "30"])]
+    children = [Child("analytics", [sys.executable, "-m", "analytics", "worker", "--sweep-every", "30"]),
+                Child("token", [sys.executable, "-m", "token_server"])]
     notes: list[str] = []
     if missing := missing_credentials("dev", settings):
         notes.append("  Voice agent: not started — set " + ", ".join(missing) + " in .env to run it here:")
@@ -64,7 +66,10 @@ def _children(settings: Settings) -> tuple[list[Child], list[str]]:
         notes.append("    (with GROQ_API_KEY alone: simulate on Groq, or `python -m jarvis_agent console`)")
     else:
         children.append(Child("agent", [sys.executable, "-m", "jarvis_agent", "dev"]))
-    notes.append("  Not built yet: the token server and its dashboard (open issue).")
+    base = f"http://{settings.jarvis_token_server_host}:{settings.jarvis_token_server_port}"
+    notes.append(f"  Token server: {base}/docs — manager dashboard: {base}/dashboard#token=$(python -m token_server "
+                 "manager-token --gym paris-bastille)")
+    notes.append("  A kiosk key: python -m token_server kiosk create --gym paris-bastille --name Accueil")
     return children, notes
 
 
@@ -97,6 +102,18 @@ def _run_children(children: list[Child], env: dict[str, str], stop: threading.Ev
             child.process.wait()
 
 
+def _score_unscored(db_url: str) -> None:
+    """Churn scores for gyms whose active members have none yet (a fresh demo), so the dashboard shows risk."""
+    with psycopg.connect(db_url) as conn:
+        slugs = [r[0] for r in conn.execute(
+            "select g.slug from gyms g where exists (select 1 from gym_members m where m.gym_id = g.id "
+            "and m.is_active and m.churn_score is null) order by g.slug").fetchall()]
+    for slug in slugs:
+        logger.info("scoring churn risk of %s…", slug)
+        subprocess.run([sys.executable, "-m", "analytics", "score", "--gym", slug],
+                       env={**os.environ, "DATABASE_URL": db_url}, check=False, stdout=subprocess.DEVNULL)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jarvis_agent.stack", description=__doc__.split("\n\n")[0])
     parser.add_argument("--demo-members", type=int, default=2000, help="members of the demo seeded when absent")
@@ -118,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         logger.info("seeding the demo gyms (%s members, seed %s)…", args.demo_members, args.demo_seed)
         report = seed_demo(db_url, members=args.demo_members, seed=args.demo_seed)
         logger.info("demo gyms seeded: %s visits in %.1f s", report.visits, report.seconds)
+    if not args.no_demo:
+        _score_unscored(db_url)
     redis_url = services.redis_url(settings)
     services.redis_connection(settings).ping()
 

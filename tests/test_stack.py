@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import psutil
 
 from jarvis_agent.settings import REPO_ROOT
@@ -19,7 +21,14 @@ def stack_env(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SUPABASE_URL")
            and not k.startswith(("LIVEKIT_", "GROQ_"))}
     env["JARVIS_DATA_DIR"] = str(data_dir)
+    env["JARVIS_TOKEN_SERVER_PORT"] = str(free_port())
     return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def server_running(data_dir: Path) -> bool:
@@ -39,8 +48,9 @@ def test_stack_once_provisions_and_exits(server_dir: Path) -> None:
 
 
 def test_stack_waits_and_stops_cleanly_on_ctrl_c(server_dir: Path) -> None:
+    env = stack_env(server_dir)
     proc = subprocess.Popen([sys.executable, "-m", "jarvis_agent.stack", "--no-demo"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=stack_env(server_dir), cwd=REPO_ROOT)
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=REPO_ROOT)
     try:
         deadline = time.monotonic() + 120
         lines = []
@@ -52,13 +62,18 @@ def test_stack_waits_and_stops_cleanly_on_ctrl_c(server_dir: Path) -> None:
         assert any("local stack ready" in line for line in lines), proc.stderr.read() if proc.poll() else lines
         text = "".join(lines)
         assert "Voice agent: not started — set GROQ_API_KEY, LIVEKIT_URL" in text  # what unlocks it
-        assert "python -m jarvis_agent simulate" in text and "Running: analytics" in text
-        while time.monotonic() < deadline:  # the analytics worker listening, logged with its prefix
+        assert "python -m jarvis_agent simulate" in text and "Running: analytics, token" in text
+        port = int(env["JARVIS_TOKEN_SERVER_PORT"])
+        assert f"http://127.0.0.1:{port}/dashboard" in text
+        seen = set()
+        while time.monotonic() < deadline and len(seen) < 2:  # both processes up, logged with their prefix
             line = proc.stdout.readline()
             if line.startswith("[analytics]") and "Listening on analytics" in line:
-                break
-        else:
-            raise AssertionError("no [analytics] worker line")
+                seen.add("analytics")
+            if line.startswith("[token]") and "Uvicorn running" in line:
+                seen.add("token")
+        assert seen == {"analytics", "token"}
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {"status": "ok"}
         assert server_running(server_dir)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0

@@ -230,6 +230,10 @@ class Store(ABC):
         """The sweeper's atomic claim: pending (or stale queued/processing) sessions, now marked queued."""
         return await self.rpc("claim_pending_sessions", p_limit=limit, p_stale_seconds=stale_seconds)
 
+    async def close_abandoned_sessions(self, after_seconds: int | None = None) -> JSON:
+        """Sessions still "started" with no transcript `after_seconds` (default 30 min) after opening: failed."""
+        return await self.rpc("close_abandoned_sessions", p_after_seconds=after_seconds)
+
     async def save_session_analytics(self, session_id: UUID, analytics: Mapping[str, Any],
                                      sentiment_score: float | None = None, sentiment_label: str | None = None,
                                      summary: str | None = None) -> JSON:
@@ -252,3 +256,56 @@ class Store(ABC):
     async def set_member_churn(self, gym_id: UUID, scores: list[Mapping[str, Any]], model_version: str) -> JSON:
         return await self.rpc("set_member_churn", p_gym_id=gym_id, p_scores=[dict(s) for s in scores],
                               p_model_version=model_version)
+
+    # --- Kiosks (token server) -----------------------------------------------------------------------------------
+    async def register_kiosk(self, gym_slug: str, name: str, key_hash: str, key_prefix: str) -> JSON:
+        return await self.rpc("register_kiosk", p_gym_slug=gym_slug, p_name=name, p_key_hash=key_hash,
+                              p_key_prefix=key_prefix)
+
+    async def rotate_kiosk_key(self, kiosk_id: UUID, key_hash: str, key_prefix: str,
+                               grace_seconds: int | None = None) -> JSON:
+        return await self.rpc("rotate_kiosk_key", p_kiosk_id=kiosk_id, p_key_hash=key_hash, p_key_prefix=key_prefix,
+                              p_grace_seconds=grace_seconds)
+
+    async def revoke_kiosk(self, kiosk_id: UUID) -> JSON:
+        return await self.rpc("revoke_kiosk", p_kiosk_id=kiosk_id)
+
+    async def list_kiosks(self, gym_slug: str) -> JSON:
+        return await self.rpc("list_kiosks", p_gym_slug=gym_slug)
+
+    async def open_kiosk_session(self, key_hash: str, session_id: UUID, badge_id: str | None = None) -> JSON:
+        """None when the key is unknown, revoked or expired; otherwise the started session (member or visitor)."""
+        return await self.rpc("open_kiosk_session", p_key_hash=key_hash, p_session_id=session_id,
+                              p_badge_id=badge_id)
+
+    # --- Manager dashboard: every call names the manager (JWT sub); another gym is "not found" ----------------------
+    async def manager_gyms(self, user_id: UUID) -> JSON:
+        return await self.rpc("manager_gyms", p_user_id=user_id)
+
+    async def dashboard_at_risk_members(self, user_id: UUID, gym_slug: str, min_level: str | None = None,
+                                        limit: int | None = None, offset: int | None = None) -> JSON:
+        return await self.rpc("dashboard_at_risk_members", p_user_id=user_id, p_gym_slug=gym_slug,
+                              p_min_level=min_level, p_limit=limit, p_offset=offset)
+
+    async def dashboard_missions(self, user_id: UUID, gym_slug: str, status: str | None = None,
+                                 limit: int | None = None, offset: int | None = None) -> JSON:
+        return await self.rpc("dashboard_missions", p_user_id=user_id, p_gym_slug=gym_slug, p_status=status,
+                              p_limit=limit, p_offset=offset)
+
+    async def dashboard_update_mission(self, user_id: UUID, gym_slug: str, mission_id: UUID, status: str) -> JSON:
+        return await self.rpc("dashboard_update_mission", p_user_id=user_id, p_gym_slug=gym_slug,
+                              p_mission_id=mission_id, p_status=status)
+
+    async def dashboard_sessions(self, user_id: UUID, gym_slug: str, from_: datetime | None = None,
+                                 to: datetime | None = None, member_id: UUID | None = None,
+                                 sentiment: str | None = None, status: str | None = None, limit: int | None = None,
+                                 offset: int | None = None) -> JSON:
+        return await self.rpc("dashboard_sessions", p_user_id=user_id, p_gym_slug=gym_slug, p_from=aware(from_),
+                              p_to=aware(to), p_member_id=member_id, p_sentiment=sentiment, p_status=status,
+                              p_limit=limit, p_offset=offset)
+
+    async def dashboard_session(self, user_id: UUID, gym_slug: str, session_id: UUID) -> JSON:
+        return await self.rpc("dashboard_session", p_user_id=user_id, p_gym_slug=gym_slug, p_session_id=session_id)
+
+    async def dashboard_stats(self, user_id: UUID, gym_slug: str, days: int | None = None) -> JSON:
+        return await self.rpc("dashboard_stats", p_user_id=user_id, p_gym_slug=gym_slug, p_days=days)

@@ -20,6 +20,7 @@ from analytics.queue import QUEUE, enqueue_session, job_id
 from jarvis_agent.settings import REPO_ROOT
 
 from ..conftest import sql
+from .camembert import needs_transformers, random_camembert
 
 
 async def persist(store, gym, member, *turns: str, role: str = "user") -> str:
@@ -34,8 +35,8 @@ async def persist(store, gym, member, *turns: str, role: str = "user") -> str:
     return sid
 
 
-def work(db_url: str, redis_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "JARVIS_SENTIMENT_MODEL": ""}
+def work(db_url: str, redis_url: str, sentiment_model: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "JARVIS_SENTIMENT_MODEL": sentiment_model}
     done = subprocess.run([sys.executable, "-m", "analytics", "worker", "--burst"], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -72,6 +73,18 @@ async def test_a_session_is_analysed_and_written_back_for_the_manager(store, db_
     work(db_url, redis_url)
     assert result(redis_conn, sid)["status"] == "already_done"
     assert sql(db_url, "select count(*) from manager_missions where session_id = %s", sid) == [(2,)]
+
+
+@needs_transformers
+async def test_a_worker_configured_with_a_camembert_model_uses_it(store, db_url, demo, redis_url, redis_conn,
+                                                                  tmp_path) -> None:
+    folder = random_camembert(tmp_path / "camembert")
+    sid = await persist(store, demo.paris, demo.member, "Super séance aujourd'hui , merci !")
+    enqueue_session(redis_conn, sid)
+    work(db_url, redis_url, sentiment_model=str(folder))
+    (status, analytics), = sql(db_url, "select analytics_status, analytics from voice_sessions where id = %s", sid)
+    assert status == "done" and analytics["analyser"] == f"transformers:{folder}"
+    assert analytics["utterances"][0]["analyser"] == analytics["analyser"]
 
 
 async def test_a_rerun_after_a_crash_mid_job_creates_nothing_twice(store, db_url, demo, redis_url,

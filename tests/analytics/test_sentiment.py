@@ -4,7 +4,6 @@ negative, with negations, idioms and irony), and the insight rules."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 from datetime import date
 from pathlib import Path
 
@@ -12,6 +11,8 @@ import pytest
 
 from analytics.insights import derive
 from analytics.sentiment import LexiconAnalyser, Sentiment, load_analyser, looks_french
+
+from .camembert import needs_transformers, random_camembert
 
 HERE = Path(__file__).parent
 
@@ -75,21 +76,26 @@ def test_an_unavailable_model_falls_back_to_the_lexicon(caplog) -> None:
     assert "using the French lexicon analyser" in caplog.text
 
 
-@pytest.mark.skipif(importlib.util.find_spec("transformers") is None,
-                    reason="transformers is not installed (extra [sentiment]): the CamemBERT path is not exercised")
+@needs_transformers
 def test_the_transformers_path_loads_a_tiny_random_camembert(tmp_path: Path) -> None:
-    from transformers import CamembertConfig, CamembertForSequenceClassification
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from analytics.sentiment import TransformersAnalyser
 
-    config = CamembertConfig(vocab_size=100, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                             intermediate_size=32, num_labels=3,
-                             id2label={0: "negative", 1: "neutral", 2: "positive"},
-                             label2id={"negative": 0, "neutral": 1, "positive": 2})
-    CamembertForSequenceClassification(config).save_pretrained(tmp_path)
-    pytest.importorskip("sentencepiece")
-    analyser = TransformersAnalyser(str(tmp_path))
-    assert isinstance(analyser.analyse("Super séance"), Sentiment)
+    folder = random_camembert(tmp_path / "camembert-tiny")
+    analyser = load_analyser(str(folder))
+    assert isinstance(analyser, TransformersAnalyser) and analyser.name == f"transformers:{folder}"
+    text = "Super séance aujourd'hui , merci !"
+    result = analyser.analyse(text)
+    # the score is P(positive) - P(negative) of the model's own logits
+    tokenizer, model = AutoTokenizer.from_pretrained(folder), AutoModelForSequenceClassification.from_pretrained(folder)
+    with torch.no_grad():
+        probs = model(**tokenizer(text, return_tensors="pt")).logits.softmax(-1)[0].tolist()
+    assert result.score == pytest.approx(probs[2] - probs[0], abs=1e-3)
+    assert result.analyser == analyser.name and "satisfaction" in result.emotions
+    # a 1 MB utterance is cut, not fed whole to a 512-token model
+    assert -1.0 <= analyser.analyse("super " * 200_000).score <= 1.0
 
 
 def test_insight_rules() -> None:

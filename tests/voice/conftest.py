@@ -12,9 +12,10 @@ import pytest
 import redis
 
 from jarvis_agent.audio import Clip
+from jarvis_agent.dispatch import JobMetadata
 from jarvis_agent.handoff import Spool
 from jarvis_agent.pipeline import build_llm, build_stt, build_tts, load_vad
-from jarvis_agent.session import JobMetadata, KioskSession, Providers, Services
+from jarvis_agent.session import KioskSession, Providers, Services
 from jarvis_agent.settings import Settings
 from jarvis_agent.simulator import SimulationResult, simulate
 from jarvis_agent.store import Store

@@ -13,7 +13,8 @@ import pytest
 
 from jarvis_agent.audio import MicrophoneInput, SpeakerOutput
 from jarvis_agent.conversation import CHECK_IN, goodbye, greeting, is_goodbye
-from jarvis_agent.session import JobMetadata, KioskSession
+from jarvis_agent.dispatch import JobMetadata
+from jarvis_agent.session import KioskSession
 from jarvis_agent.simulator import agent_quiet
 from jarvis_agent.stt_guard import is_hallucination
 

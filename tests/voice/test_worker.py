@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 
 from jarvis_agent.__main__ import missing_credentials
 from jarvis_agent.agent import entrypoint, server
-from jarvis_agent.session import InvalidMetadata, JobMetadata
+from jarvis_agent.dispatch import InvalidMetadata, JobMetadata
 from jarvis_agent.settings import REPO_ROOT, Settings
 
 from ..conftest import sql

@@ -1,0 +1,106 @@
+"""The FastAPI application: kiosk sessions, the manager dashboard's REST API and page, health and readiness.
+
+`create_app()` reads the settings; the lifespan opens the data API (embedded Postgres by default, without waiting
+for a database that is down: calls then answer 503) and Redis (the rate limits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import psycopg
+import redis.asyncio as aioredis
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from redis.exceptions import RedisError
+
+from jarvis_agent.settings import Settings, get_settings
+from jarvis_agent.store import StoreError, open_store, redis_url
+
+from . import dashboard, kiosk, problems
+from .deps import Rt, Runtime
+from .limits import BodyLimitMiddleware, RateLimiter
+from .models import Health, Readiness
+from .problems import ProblemError
+from .security import jwt_secret
+
+logger = logging.getLogger("token_server")
+STATIC = Path(__file__).parent / "static"
+# The dashboard page loads only what this server serves (no CDN), and talks only to this API.
+PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+               "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            store = await open_store(settings, wait=False)
+        except psycopg.OperationalError as exc:  # the database is down at start: serve 503s until it is back
+            logger.warning("database unreachable at start (%s): migrations not applied; requests answer 503 until "
+                           "it is back", type(exc).__name__)
+            store = await open_store(settings.model_copy(update={"jarvis_auto_migrate": False}), wait=False)
+        url = await asyncio.to_thread(redis_url, settings)
+        connection = aioredis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        try:
+            secret: str | None = jwt_secret(settings)
+        except ProblemError as exc:
+            logger.warning("manager dashboard disabled: %s", exc.detail)
+            secret = None
+        if not (settings.livekit_api_key and settings.livekit_api_secret and settings.livekit_url):
+            logger.warning("LiveKit is not configured: kiosk sessions answer 503 until LIVEKIT_URL, LIVEKIT_API_KEY "
+                           "and LIVEKIT_API_SECRET are set")
+        app.state.runtime = Runtime(settings=settings, store=store, redis=connection,
+                                    limiter=RateLimiter(connection), jwt_secret=secret)
+        try:
+            yield
+        finally:
+            await connection.aclose()
+            await store.close()
+
+    app = FastAPI(title="Jarvis token server", version="1.0.0", lifespan=lifespan,
+                  description="Kiosk sessions (LiveKit tokens with the agent `jarvis` dispatched) and the gym "
+                              "manager's dashboard API. Errors are `application/problem+json`.")
+    problems.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.jarvis_max_request_bytes)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "PATCH"],
+                           allow_headers=["Authorization", "Content-Type", "X-Kiosk-Key"],
+                           expose_headers=["Retry-After"], max_age=600)
+    app.include_router(kiosk.router)
+    app.include_router(dashboard.router)
+
+    @app.get("/healthz", response_model=Health, tags=["ops"], summary="Liveness")
+    async def healthz() -> Health:
+        return Health(status="ok")
+
+    @app.get("/readyz", response_model=Readiness, tags=["ops"], summary="Readiness: database and Redis reachable",
+             responses={503: {"model": Readiness, "description": "A dependency is down"}})
+    async def readyz(rt: Rt) -> Response:
+        database = redis_ok = False
+        with contextlib.suppress(StoreError):
+            database = (await rt.store.rpc("ping")).get("ok") is True
+        with contextlib.suppress(RedisError, OSError):
+            redis_ok = bool(await rt.redis.ping())
+        livekit = bool(settings.livekit_url and settings.livekit_api_key and settings.livekit_api_secret)
+        body = Readiness(status="ready" if database and redis_ok else "not_ready",
+                         database="ok" if database else "down", redis="ok" if redis_ok else "down",
+                         livekit="configured" if livekit else "not_configured")
+        return JSONResponse(body.model_dump(), status_code=200 if body.status == "ready" else 503)
+
+    @app.get("/dashboard", include_in_schema=False)
+    async def dashboard_page(_: Request) -> FileResponse:
+        return FileResponse(STATIC / "dashboard.html", headers={"Content-Security-Policy": PAGE_POLICY,
+                                                               "Cache-Control": "no-cache"})
+
+    app.mount("/dashboard/assets", StaticFiles(directory=STATIC), name="assets")
+    return app
