@@ -14,7 +14,6 @@ sessions/s and p99 <= 50 ms; signing alone >= 5,000/s.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import shutil
@@ -36,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from jarvis_agent.dispatch import JobMetadata
 from jarvis_agent.settings import REPO_ROOT
+from tests.token_server.conftest import register_kiosk  # the tests' way: hashed key stored, key kept
 from token_server.kiosk import participant_token
-from token_server.security import new_kiosk_key
 
 LUA = """
 local keys = {%(keys)s}
@@ -64,23 +63,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def register_kiosks(url: str, n: int) -> list[str]:
-    async def run() -> list[str]:
-        from jarvis_agent.store.postgres import PostgresStore
-
-        store = await PostgresStore.connect(url)
-        try:
-            keys = []
-            for i in range(n):
-                key = new_kiosk_key()
-                await store.register_kiosk("paris-bastille", f"Borne {i}", key.hash, key.prefix)
-                keys.append(key.key)
-            return keys
-        finally:
-            await store.close()
-    return asyncio.run(run())
 
 
 def run_load(env: dict[str, str], workers: int, script: Path, duration: int, connections: int) -> dict:
@@ -144,7 +126,7 @@ def main() -> int:
 
         redis_server = EmbeddedRedis(Path(tmp))
         try:
-            keys = register_kiosks(url, 20)
+            keys = [register_kiosk(url, name=f"Borne {i}")[0].key for i in range(20)]
             with psycopg.connect(url) as conn:
                 badges = [r[0] for r in conn.execute(
                     "select badge_id from gym_members g join gyms on gyms.id = g.gym_id "

@@ -55,9 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except ProblemError as exc:
             logger.warning("manager dashboard disabled: %s", exc.detail)
             secret = None
-        if not (settings.livekit_api_key and settings.livekit_api_secret and settings.livekit_url):
-            logger.warning("LiveKit is not configured: kiosk sessions answer 503 until LIVEKIT_URL, LIVEKIT_API_KEY "
-                           "and LIVEKIT_API_SECRET are set")
+        if missing := kiosk.livekit_missing(settings):
+            logger.warning("LiveKit is not configured: kiosk sessions answer 503 until %s are set", ", ".join(missing))
         app.state.runtime = Runtime(settings=settings, store=store, redis=connection,
                                     limiter=RateLimiter(connection), jwt_secret=secret)
         try:
@@ -91,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             database = (await rt.store.rpc("ping")).get("ok") is True
         with contextlib.suppress(RedisError, OSError):
             redis_ok = bool(await rt.redis.ping())
-        livekit = bool(settings.livekit_url and settings.livekit_api_key and settings.livekit_api_secret)
+        livekit = not kiosk.livekit_missing(settings)
         body = Readiness(status="ready" if database and redis_ok else "not_ready",
                          database="ok" if database else "down", redis="ok" if redis_ok else "down",
                          livekit="configured" if livekit else "not_configured")

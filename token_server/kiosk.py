@@ -22,15 +22,21 @@ logger = logging.getLogger("token_server.kiosk")
 router = APIRouter(prefix="/v1/kiosk", tags=["kiosk"], dependencies=[Depends(limit_ip)])
 
 
+def livekit_missing(settings: Settings) -> list[str]:
+    """The LiveKit settings kiosk sessions still need (none: configured)."""
+    return [name for name, value in (("LIVEKIT_URL", settings.jarvis_public_livekit_url or settings.livekit_url),
+                                     ("LIVEKIT_API_KEY", settings.livekit_api_key),
+                                     ("LIVEKIT_API_SECRET", settings.livekit_api_secret)) if not value]
+
+
 def livekit_credentials(settings: Settings) -> tuple[str, str, str]:
-    """(server URL for kiosks, API key, API secret), or 503 naming what is missing."""
-    url = settings.jarvis_public_livekit_url or settings.livekit_url
-    missing = [name for name, value in (("LIVEKIT_URL", url), ("LIVEKIT_API_KEY", settings.livekit_api_key),
-                                        ("LIVEKIT_API_SECRET", settings.livekit_api_secret)) if not value]
-    if missing:  # which variables is for the operator's log, not for whoever calls
+    """(server URL for kiosks, API key, API secret), or 503; which variables is for the operator's log, not for
+    whoever calls."""
+    if missing := livekit_missing(settings):
         logger.warning("kiosk session refused: set %s (LiveKit Cloud → project → Settings → API keys)",
                        ", ".join(missing))
         raise ProblemError(503, "livekit_not_configured", "LiveKit n'est pas configuré.")
+    url = settings.jarvis_public_livekit_url or settings.livekit_url
     assert url and settings.livekit_api_key and settings.livekit_api_secret
     return url, settings.livekit_api_key, settings.livekit_api_secret.get_secret_value()
 

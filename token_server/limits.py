@@ -18,11 +18,10 @@ from fastapi import HTTPException
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import ProblemError, problem_response
+from .problems import HTTP_CODES, ProblemError, problem_response
 
 logger = logging.getLogger("token_server.limits")
 WINDOW_S = 60
-TOO_LARGE = "Requête trop volumineuse."
 
 
 @dataclass(frozen=True)
@@ -82,10 +81,10 @@ class BodyLimitMiddleware:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and not declared.isdigit():
-            await problem_response(400, "malformed_request", "Requête illisible.")(scope, receive, send)
+            await problem_response(400, *HTTP_CODES[400])(scope, receive, send)
             return
         if declared is not None and int(declared) > self.max_bytes:
-            response = problem_response(413, "request_too_large", TOO_LARGE, f"at most {self.max_bytes} bytes")
+            response = problem_response(413, *HTTP_CODES[413], f"at most {self.max_bytes} bytes")
             await response(scope, receive, send)
             return
         received = 0
@@ -96,7 +95,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:  # FastAPI re-raises an HTTPException met while reading the body
-                    raise HTTPException(413, TOO_LARGE)
+                    raise HTTPException(413)
             return message
 
         await self.app(scope, counted_receive, send)

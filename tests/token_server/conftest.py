@@ -5,9 +5,10 @@ locally with a test key pair and checked with livekit-api's TokenVerifier."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from uuid import UUID
 
 import pytest
@@ -20,6 +21,7 @@ from token_server.security import KioskKey, mint_manager_token, new_kiosk_key
 
 LIVEKIT = {"livekit_url": "wss://livekit.test.invalid", "livekit_api_key": "APItestkey",
            "livekit_api_secret": "test-livekit-secret-0123456789abcdef"}
+T = TypeVar("T")
 JWT_SECRET = "test-supabase-jwt-secret-0123456789abcdef"
 
 
@@ -32,15 +34,21 @@ def settings_for(db_url: str, redis_url: str, data_dir: Path, **overrides: objec
     return Settings(**values)  # type: ignore[arg-type]
 
 
-def register_kiosk(db_url: str, gym_slug: str = "paris-bastille", name: str = "Accueil") -> tuple[KioskKey, UUID]:
-    async def run() -> UUID:
+def with_store(db_url: str, action: Callable[[PostgresStore], Awaitable[T]]) -> T:
+    """Run `action(store)` on a store of `db_url` from a synchronous test (the TestClient's tests are)."""
+    async def run() -> T:
         store = await PostgresStore.connect(db_url)
         try:
-            return UUID((await store.register_kiosk(gym_slug, name, key.hash, key.prefix))["kiosk_id"])
+            return await action(store)
         finally:
             await store.close()
+    return asyncio.run(run())
+
+
+def register_kiosk(db_url: str, gym_slug: str = "paris-bastille", name: str = "Accueil") -> tuple[KioskKey, UUID]:
     key = new_kiosk_key()
-    return key, asyncio.run(run())
+    kiosk = with_store(db_url, lambda store: store.register_kiosk(gym_slug, name, key.hash, key.prefix))
+    return key, UUID(kiosk["kiosk_id"])
 
 
 @dataclass

@@ -3,7 +3,6 @@ may change, and that another gym's data does not exist for them."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
@@ -13,23 +12,16 @@ import pytest
 
 from analytics.churn import ChurnModel
 from analytics.scoring import score_members
-from jarvis_agent.store.postgres import PostgresStore
 from token_server.security import mint_manager_token
 
 from ..conftest import sql
-from .conftest import JWT_SECRET
+from .conftest import JWT_SECRET, with_store
 
 PARIS, LYON = "paris-bastille", "lyon-part-dieu"
 
 
 def score(db_url: str, gym: UUID) -> None:
-    async def run() -> None:
-        store = await PostgresStore.connect(db_url)
-        try:
-            await score_members(store, ChurnModel.load(), gym)
-        finally:
-            await store.close()
-    asyncio.run(run())
+    with_store(db_url, lambda store: score_members(store, ChurnModel.load(), gym))
 
 
 @pytest.fixture
@@ -52,14 +44,7 @@ def persist_session_with_tools(db_url: str, gym: UUID, member: UUID) -> UUID:
                                  "result": "3 places", "error": None, "latency_ms": 42.0, "created_at": now},
                                 {"seq": 1, "tool_name": "enroll_group_class", "arguments": {"class_name": "yoga"},
                                  "result": None, "error": "class_full", "latency_ms": 55.0, "created_at": now}]}
-
-    async def run() -> None:
-        store = await PostgresStore.connect(db_url)
-        try:
-            await store.persist_voice_session(session)
-        finally:
-            await store.close()
-    asyncio.run(run())
+    with_store(db_url, lambda store: store.persist_voice_session(session))
     return session_id
 
 

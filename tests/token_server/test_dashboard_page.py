@@ -4,18 +4,15 @@ against the real token server under uvicorn: the demo manager sees the demo gym'
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from token_server.app import STATIC, create_app
 from token_server.security import mint_manager_token
 
 from ..conftest import sql
+from ..doubles.server import LocalServer
 from .conftest import JWT_SECRET, settings_for
 from .test_dashboard_api import score
 
@@ -30,27 +27,12 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
          "--disable-component-update", "--disable-sync"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def live_server(db_url, redis_url, redis_conn, tmp_path, demo):
     score(db_url, demo.paris)
-    port = free_port()
-    app = create_app(settings_for(db_url, redis_url, tmp_path / "data"))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    server = LocalServer(app=create_app(settings_for(db_url, redis_url, tmp_path / "data"))).start()
+    yield server.url
+    server.stop()
 
 
 def test_the_demo_manager_sees_at_risk_members_and_charts(live_server, db_url, demo, tmp_path) -> None:

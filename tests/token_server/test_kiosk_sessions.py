@@ -11,7 +11,7 @@ import pytest
 from livekit import api
 
 from ..conftest import sql, table_counts
-from .conftest import LIVEKIT, register_kiosk
+from .conftest import LIVEKIT, register_kiosk, with_store
 
 PATH = "/v1/kiosk/sessions"
 
@@ -241,23 +241,13 @@ def test_ipv6_clients_are_limited_per_64_network() -> None:
 
 
 def test_sessions_a_kiosk_never_brought_to_the_agent_are_closed_by_the_sweeper(server, demo, redis_conn) -> None:
-    import asyncio
-
     from analytics.sweep import sweep
-    from jarvis_agent.store.postgres import PostgresStore
 
     key, _ = register_kiosk(server.db_url)
     old = open_session(server, key.key, demo.member_badge).json()["session_id"]
     fresh = open_session(server, key.key, demo.member_badge).json()["session_id"]
     sql(server.db_url, "update voice_sessions set started_at = now() - interval '2 hours' where id = %s", old)
-
-    async def run():
-        store = await PostgresStore.connect(server.db_url)
-        try:
-            return await sweep(store, redis_conn)
-        finally:
-            await store.close()
-    assert asyncio.run(run()).abandoned_closed == 1
+    assert with_store(server.db_url, lambda store: sweep(store, redis_conn)).abandoned_closed == 1
     assert sql(server.db_url, "select id::text, status, end_reason from voice_sessions where id in (%s, %s) "
                               "order by started_at", old, fresh) == [(old, "failed", "abandoned"),
                                                                      (fresh, "started", None)]
