@@ -3,9 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 TORCH_CPU ?= 2.13.0
+CHATTERBOX ?= 0.1.7
 CHARTS := token_server/static/vendor/chart.umd.min.js
+KIOSK_JS := token_server/static/vendor/kiosk.js
 
-.PHONY: install system-deps browser run test lint bench clean
+.PHONY: install system-deps browser chatterbox run test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -16,15 +18,22 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed $(CHARTS)
+install: $(VENV)/.installed $(CHARTS) $(KIOSK_JS)
 
-# The dashboard's chart library, from the npm registry (package-lock.json), served by the token server itself.
-# Without npm the dashboard still works, its charts replaced by a note (and the browser test skips, saying why).
+# The browser code, from the npm registry (package-lock.json), served by the token server itself: the dashboard's
+# chart library, and the kiosk page (token_server/web/src) bundled with livekit-client by esbuild (`npm run build`).
+# Without npm the dashboard still works, its charts replaced by a note; /kiosk has no script (and the browser tests
+# skip, saying why).
 $(CHARTS): token_server/web/package-lock.json
 	@if command -v npm >/dev/null; then \
 		npm ci --prefix token_server/web --no-audit --no-fund --silent && \
 		mkdir -p $(dir $@) && cp token_server/web/node_modules/chart.js/dist/chart.umd.min.js $@; \
 	else echo "npm (Node.js) not found: the dashboard's charts are not installed"; fi
+
+$(KIOSK_JS): $(CHARTS) token_server/web/package.json $(wildcard token_server/web/src/*.js)
+	@if command -v npm >/dev/null && [ -d token_server/web/node_modules/livekit-client ]; then \
+		npm run build --prefix token_server/web --silent; \
+	else echo "npm (Node.js) or token_server/web/node_modules not found: the kiosk page's code is not built"; fi
 
 # The transformers sentiment path (extra [sentiment]) needs torch: installed only where the CPU wheel is on disk
 # (pip's find-links), never the multi-GB CUDA build from the registry; elsewhere its tests skip, saying why.
@@ -33,6 +42,25 @@ $(VENV)/.sentiment: $(VENV)/.installed
 		$(BIN)/pip install --quiet "torch==$(TORCH_CPU)" -e ".[dev,sentiment]"; \
 	else echo "no local CPU build of torch $(TORCH_CPU): the transformers sentiment tests will skip"; fi
 	touch $@
+
+# The Chatterbox architecture tests (random weights, CPU) where torch is installed: the [chatterbox] extra and
+# chatterbox-tts without its pins. PyPI's torchaudio is a CUDA build whose compiled extension cannot load next to the
+# CPU torch; Chatterbox only uses torchaudio's pure-Python resampler and Kaldi fbank, so that extension is removed.
+$(VENV)/.chatterbox: $(VENV)/.sentiment
+	@if $(BIN)/python -c "import torch" 2>/dev/null; then \
+		$(BIN)/pip install --quiet "torch==$$($(BIN)/python -c 'import torch; print(torch.__version__.split("+")[0])')" \
+			-e ".[dev,sentiment,chatterbox]" && \
+		$(BIN)/pip install --quiet --no-deps "chatterbox-tts==$(CHATTERBOX)" && \
+		{ $(BIN)/python -c "import torchaudio" 2>/dev/null || { \
+			echo "torchaudio's CUDA extension does not load with this CPU torch: removing it (pure-Python use only)"; \
+			rm -f $(VENV)/lib/python3*/site-packages/torchaudio/lib/*.so; }; }; \
+	else echo "no torch: the Chatterbox architecture tests will skip"; fi
+	touch $@
+
+# A GPU host: CUDA torch from PyPI, the [chatterbox] extra, chatterbox-tts without its pins (see DEPLOYMENT.md).
+chatterbox: install
+	$(BIN)/pip install --quiet -e ".[chatterbox]"
+	$(BIN)/pip install --quiet --no-deps "chatterbox-tts==$(CHATTERBOX)"
 
 # Debian packages: espeak-ng (the offline French voice, and French test speech), PortAudio (the `console` command).
 system-deps:
@@ -56,7 +84,7 @@ run: install system-deps
 lint: install
 	$(BIN)/ruff check .
 
-test: lint system-deps browser $(VENV)/.sentiment
+test: lint system-deps browser $(VENV)/.chatterbox
 	$(BIN)/pytest
 
 bench: install

@@ -1,6 +1,7 @@
 """python -m analytics sweep | train | evaluate | score — Layer 3 on the embedded Redis and Postgres by default.
 
-  worker [--burst] [--sweep-every N]      run the RQ worker on "analytics" (and the sweeper every N s)
+  worker [--burst] [--sweep-every N]      run the RQ worker on "analytics" (and the sweeper every N s), with
+         [--log-format text|json]        Prometheus metrics on JARVIS_ANALYTICS_METRICS_PORT
   sweep [--every N]                       enqueue the analytics of sessions left pending (or stuck)
   train [--dataset CSV] [--out DIR]       fit the cold-start churn model on the public dataset (ships in the package)
   train --gym SLUG [--months 12]          fit a gym's own model from its history (at least 50 departures)
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("worker", help="run the RQ worker on the queue analytics (with the sweeper)")
     p.add_argument("--burst", action="store_true", help="process what is queued, then exit")
     p.add_argument("--sweep-every", type=float, default=60.0, help="seconds between sweeps (0: no sweeper)")
+    p.add_argument("--log-format", choices=["text", "json"], help="default: LOG_FORMAT (text)")
     p = sub.add_parser("sweep", help="enqueue the analytics of sessions left pending (or stuck)")
     p.add_argument("--every", type=float, default=0, help="repeat every N seconds (0: once)")
     p.add_argument("--limit", type=int, default=100)
@@ -135,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", type=Path, help="model folder (default: the gym's own model if trained, else the "
                    "packaged cold-start model)")
     args = parser.parse_args(argv)
-    setup_logging(get_settings().log_level)
+    setup_logging(get_settings().log_level, getattr(args, "log_format", None))
     try:
         if args.command == "worker":
             from .worker import run_worker

@@ -76,6 +76,22 @@ def _prepare_worker(settings: Settings) -> None:
     asyncio.run(replay())
 
 
+def start_tts_engine(settings: Settings) -> None:
+    """With Chatterbox and no engine URL: make sure this host's engine runs, and hand its URL to the job processes.
+    An engine that cannot start leaves the kiosks a voice (espeak-ng), loudly reported, rather than no worker."""
+    if settings.jarvis_tts != "chatterbox" or settings.jarvis_tts_engine_url:
+        return
+    from .tts_engine.host import EngineStartError, ensure_engine
+
+    try:
+        os.environ["JARVIS_TTS_ENGINE_URL"], _ = ensure_engine(settings)
+    except EngineStartError as exc:
+        print(f"ERROR: {exc}. The kiosks speak with espeak-ng until the worker restarts with a working engine.",
+              file=sys.stderr)
+        os.environ["JARVIS_TTS"] = "espeak"
+    get_settings.cache_clear()
+
+
 def run_worker(argv: list[str]) -> int:
     settings = get_settings()
     if missing := missing_credentials(argv[0], settings):
@@ -89,6 +105,8 @@ def run_worker(argv: list[str]) -> int:
 
     if argv[0] != "download-files":
         _prepare_worker(settings)
+    if argv[0] in ("dev", "start", "connect"):
+        start_tts_engine(settings)
     from .agent import server
 
     sys.argv = [sys.argv[0], *argv]

@@ -19,6 +19,7 @@ from livekit.agents import Agent, AgentServer, JobContext, JobProcess, StopRespo
 from .context import SessionContext
 from .conversation import is_goodbye
 from .dispatch import AGENT_NAME
+from .plugins import chatterbox_tts  # noqa: F401 - registers its Plugin (download-files) on the main thread
 from .prompt import build_instructions
 from .tools import tools_for
 

@@ -6,7 +6,8 @@ build their sessions from here, so what the benchmarks measure is what the kiosk
 - LLM: `groq.LLM(llama-3.3-70b-versatile)` then a faster Groq model behind `llm.FallbackAdapter`: a 429, a 5xx, a
   timeout or a stream cut short on the first is answered by the second. The OpenAI client's own retries are off so the
   switch happens within one attempt timeout.
-- TTS: the offline espeak-ng French voice (Chatterbox on a GPU comes with its plugin).
+- TTS: Chatterbox through the host's TTS engine, espeak-ng as its fallback (`tts.FallbackAdapter`); or espeak-ng
+  alone where there is no GPU.
 - Turns: VAD end-of-speech after `JARVIS_VAD_MIN_SILENCE_S`, the turn committed `JARVIS_ENDPOINTING_MIN_DELAY_S`
   later; STT, LLM and the first sentence's TTS start preemptively at the end of speech, so the reply is ready when
   the turn commits. Interruptions by voice activity (no cloud interruption model).
@@ -69,11 +70,39 @@ def build_llm(settings: Settings) -> llm.LLM:
 
 
 def build_tts(settings: Settings) -> tts.TTS:
+    """The session's voice. Chatterbox: the host's engine (JARVIS_TTS_ENGINE_URL), else an engine in this process
+    (console, simulate), behind `VoiceFallback` so espeak-ng answers when the engine fails or is overloaded."""
     from .plugins import espeak_tts
 
-    logger.info("voice: espeak-ng (%s), the offline fallback voice — lower quality than Chatterbox",
-                settings.jarvis_espeak_voice)
-    return espeak_tts.TTS(voice=settings.jarvis_espeak_voice, rate=settings.jarvis_espeak_rate)
+    espeak = espeak_tts.TTS(voice=settings.jarvis_espeak_voice, rate=settings.jarvis_espeak_rate)
+    if settings.jarvis_tts == "espeak":
+        logger.info("voice: espeak-ng (%s), the offline fallback voice — lower quality than Chatterbox",
+                    settings.jarvis_espeak_voice)
+        return espeak
+    from .plugins import chatterbox_tts
+
+    client: chatterbox_tts.EngineClient
+    if settings.jarvis_tts_engine_url:
+        client = chatterbox_tts.RemoteEngine(settings.jarvis_tts_engine_url)
+    else:
+        client = chatterbox_tts.LocalEngine(_local_engine(settings))
+    voice = chatterbox_tts.TTS(client=client, voice=settings.jarvis_tts_voice)
+    adapter = chatterbox_tts.VoiceFallback([voice, espeak], max_retry_per_tts=0)
+    adapter.on("tts_availability_changed", _count_switch("tts"))
+    return adapter
+
+
+_ENGINE: Any = None
+
+
+def _local_engine(settings: Settings) -> Any:
+    """One in-process engine per process (console and simulate run one session; the worker uses the host's)."""
+    global _ENGINE
+    if _ENGINE is None:
+        from .tts_engine.loader import build_engine
+
+        _ENGINE = build_engine(settings)
+    return _ENGINE
 
 
 def turn_handling(settings: Settings, *, vad: bool = True) -> TurnHandlingOptions:

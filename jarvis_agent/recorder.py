@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from livekit.agents import AgentSession, ConversationItemAddedEvent, ErrorEvent, llm
+from livekit.agents.tts._provider_format import strip_all_markup
 
 from . import metrics
 from .tools.common import SessionData
@@ -36,7 +37,8 @@ class SessionRecorder:
         item = event.item
         if not isinstance(item, llm.ChatMessage) or item.role not in ("user", "assistant"):
             return
-        turn: dict[str, Any] = {"role": item.role, "text": (item.text_content or "").strip(),
+        # expressive markup (<expr …/> emotion markers) is for the voice, never for the transcript
+        turn: dict[str, Any] = {"role": item.role, "text": strip_all_markup(item.text_content or "").strip(),
                                 "at": iso(item.created_at)}
         if item.interrupted:
             turn["interrupted"] = True

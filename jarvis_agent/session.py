@@ -101,7 +101,9 @@ class KioskSession:
         p = self.providers
         self.session = session = AgentSession[SessionData](
             vad=p.vad, stt=p.stt, llm=p.llm, tts=p.tts, turn_handling=turn_handling(s, vad=p.vad is not None),
-            userdata=data, user_away_timeout=s.jarvis_idle_checkin_s, max_tool_steps=4, aec_warmup_duration=None)
+            userdata=data, user_away_timeout=s.jarvis_idle_checkin_s, max_tool_steps=4, aec_warmup_duration=None,
+            # emotion markers for a voice that declares them (Chatterbox); no "um/euh" fillers in French replies
+            expressive={"speech_steering": {"disfluencies": False}})
         self.recorder = SessionRecorder(session, data, kiosk_id=meta.kiosk_id)
         session.on("close", self._on_close)
         session.on("user_state_changed", self._on_user_state)

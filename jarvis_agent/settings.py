@@ -64,10 +64,26 @@ class Settings(BaseSettings):
     jarvis_llm_fallback_model: str | None = "llama-3.1-8b-instant"
     jarvis_llm_timeout_s: float = Field(default=5.0, gt=0, le=120)
     jarvis_stt_model: str = "whisper-large-v3-turbo"
-    # The voice: the offline espeak-ng French voice (Chatterbox on a GPU arrives with its plugin).
-    jarvis_tts: Literal["espeak"] = "espeak"
+    # The voice: Chatterbox (the TTS engine, one per host, on a GPU) with espeak-ng as its fallback, or espeak-ng
+    # alone (offline, any machine).
+    jarvis_tts: Literal["espeak", "chatterbox"] = "espeak"
     jarvis_espeak_voice: str = "fr-fr"
     jarvis_espeak_rate: int = Field(default=165, ge=80, le=450)
+    # The engine the plugin talks to (http://host:port or unix:///path); unset: `start`/`dev` launch one per host
+    # on JARVIS_TTS_ENGINE_HOST:PORT, `console`/`simulate` load the model in their own process.
+    jarvis_tts_engine_url: str | None = None
+    jarvis_tts_engine_host: str = "127.0.0.1"
+    jarvis_tts_engine_port: int = Field(default=8790, ge=1, le=65535)
+    jarvis_tts_engine_start_timeout_s: float = Field(default=600.0, ge=1.0, le=3600.0)
+    # chatterbox (CHATTERBOX_CKPT_DIR), chatterbox-random (the architecture with random weights: benchmarks), or a
+    # `module:factory` returning a SpeechModel (the tests' stand-in).
+    jarvis_tts_model: str = "chatterbox"
+    chatterbox_ckpt_dir: Path | None = None  # default: JARVIS_DATA_DIR/chatterbox
+    jarvis_tts_device: str = "auto"  # auto: cuda when available, else cpu
+    jarvis_tts_voices_dir: Path | None = None  # <voice>.wav reference recordings; default: JARVIS_DATA_DIR/voices
+    jarvis_tts_voice: str = Field(default="jarvis_fr", pattern=r"^[a-z0-9_]{1,40}$")
+    jarvis_tts_watermark: bool = True  # Resemble AI's Perth watermark on every sentence
+    jarvis_tts_max_queue: int = Field(default=256, ge=1, le=100_000)  # pieces; beyond, the fallback voice answers
     # Turn-taking, chosen by measurement (bench/turn_latency.py, BENCHMARKS.md).
     jarvis_vad_min_silence_s: float = Field(default=0.1, ge=0.05, le=3.0)
     jarvis_endpointing_min_delay_s: float = Field(default=0.45, ge=0.0, le=5.0)
@@ -85,6 +101,8 @@ class Settings(BaseSettings):
 
     # Analytics: a French sentiment model (local folder or HF cache id, offline); empty: the lexicon analyser.
     jarvis_sentiment_model: str | None = None
+    # Analytics worker: Prometheus /metrics port of `python -m analytics worker` (0 disables; not in --burst runs).
+    jarvis_analytics_metrics_port: int = Field(default=9465, ge=0, le=65535)
 
     # Token server (kiosk sessions, agent dispatch, manager dashboard).
     jarvis_token_server_host: str = "127.0.0.1"
@@ -101,14 +119,21 @@ class Settings(BaseSettings):
     jarvis_max_request_bytes: int = Field(default=16_384, ge=256, le=10_000_000)
     # Proxies whose X-Forwarded-For is believed (uvicorn's forwarded_allow_ips), so limits apply per real client.
     jarvis_trusted_proxies: str = "127.0.0.1"
+    # GET /metrics of the token server: set, it needs `Authorization: Bearer <token>`; unset, it answers only clients
+    # on loopback or private networks that came through no proxy (no X-Forwarded-For / Forwarded header).
+    jarvis_metrics_token: SecretStr | None = None
 
     log_level: str = "INFO"
+    # text for a terminal; json (one object per line) for production logs of the token server, analytics worker and
+    # commands. The agent worker's `start` already logs JSON through LiveKit.
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("database_url", "supabase_url", "redis_url", "twilio_account_sid", "twilio_auth_token",
                      "twilio_from_number", "resend_api_key", "livekit_url", "livekit_api_key",
                      "livekit_api_secret", "groq_api_key", "jarvis_llm_base_url", "jarvis_stt_base_url",
                      "jarvis_llm_fallback_model", "jarvis_sentiment_model", "jarvis_public_livekit_url",
-                     "supabase_jwt_secret", mode="before")
+                     "supabase_jwt_secret", "jarvis_tts_engine_url", "chatterbox_ckpt_dir",
+                     "jarvis_tts_voices_dir", "jarvis_metrics_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -128,6 +153,14 @@ class Settings(BaseSettings):
     @property
     def spool_dir(self) -> Path:
         return self.jarvis_spool_dir or self.jarvis_data_dir / "spool"
+
+    @property
+    def tts_ckpt_dir(self) -> Path:
+        return self.chatterbox_ckpt_dir or self.jarvis_data_dir / "chatterbox"
+
+    @property
+    def tts_voices_dir(self) -> Path:
+        return self.jarvis_tts_voices_dir or self.jarvis_data_dir / "voices"
 
     @property
     def store_kind(self) -> Literal["postgres", "supabase"]:

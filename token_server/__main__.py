@@ -13,12 +13,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
+from jarvis_agent.logs import logging_config, setup_logging
 from jarvis_agent.settings import get_settings
 from jarvis_agent.store import Store, StoreError, open_store
 
@@ -81,9 +81,15 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = get_settings()
+    port = args.port or settings.jarvis_token_server_port
+    if args.workers > 1:  # one process per worker: /metrics sums their files (token_server/metrics.py)
+        from .metrics import use_multiprocess_dir
+
+        use_multiprocess_dir(settings.jarvis_data_dir / f"prometheus-token-server-{port}")
     uvicorn.run("token_server.app:create_app", factory=True, host=args.host or settings.jarvis_token_server_host,
-                port=args.port or settings.jarvis_token_server_port, workers=args.workers, proxy_headers=True,
+                port=port, workers=args.workers, proxy_headers=True,
                 forwarded_allow_ips=settings.jarvis_trusted_proxies, log_level=settings.log_level.lower(),
+                log_config=logging_config(settings.log_level, args.log_format or settings.log_format),
                 server_header=False)
     return 0
 
@@ -96,6 +102,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host")
     s.add_argument("--port", type=int)
     s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--log-format", choices=["text", "json"], help="default: LOG_FORMAT (text)")
     s.set_defaults(func=serve)
     k = sub.add_parser("kiosk", help="register, list, rotate or revoke kiosk keys").add_subparsers(dest="action",
                                                                                                   required=True)
@@ -123,7 +130,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(get_settings().log_level, getattr(args, "log_format", None))
     if args.command is None:
         args = parser().parse_args(["serve", *(argv or [])])
     try:

@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import redis.asyncio as aioredis
@@ -23,7 +24,7 @@ from redis.exceptions import RedisError
 from jarvis_agent.settings import Settings, get_settings
 from jarvis_agent.store import StoreError, open_store, redis_url
 
-from . import dashboard, kiosk, problems
+from . import dashboard, kiosk, metrics, problems
 from .deps import Rt, Runtime
 from .limits import BodyLimitMiddleware, RateLimiter
 from .models import Health, Readiness
@@ -35,6 +36,22 @@ STATIC = Path(__file__).parent / "static"
 # The dashboard page loads only what this server serves (no CDN), and talks only to this API.
 PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+LIVEKIT_CLOUD = (".livekit.cloud", ".livekit.run")  # LiveKit Cloud moves a client to a regional host of its domain
+
+
+def kiosk_page_policy(livekit_url: str | None) -> str:
+    """The kiosk page's policy: it also talks to the LiveKit server handed to kiosks (the signalling WebSocket, and
+    its HTTP check when the socket fails), plays exercise videos from wherever the library points (https) and
+    frames YouTube's and Vimeo's players; its scripts are still only this server's."""
+    livekit = ["'self'"]
+    if livekit_url and (url := urlsplit(livekit_url)).hostname:
+        schemes = ("ws", "http") if url.scheme in ("ws", "http") else ("wss", "https")
+        hosts = [url.netloc.rpartition("@")[2], *(f"*{d}" for d in LIVEKIT_CLOUD if url.hostname.endswith(d))]
+        livekit += [f"{scheme}://{host}" for host in hosts for scheme in schemes]
+    return ("default-src 'self'; img-src 'self' data: https:; media-src 'self' https:; style-src 'self'; "
+            f"script-src 'self'; connect-src {' '.join(livekit)}; "
+            "frame-src https://www.youtube-nocookie.com https://player.vimeo.com; frame-ancestors 'none'; "
+            "base-uri 'none'; form-action 'none'")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_methods=["GET", "POST", "PATCH"],
                            allow_headers=["Authorization", "Content-Type", "X-Kiosk-Key"],
                            expose_headers=["Retry-After"], max_age=600)
+    metrics.install(app, settings)  # after the other middleware: it wraps them (sees their 413s)
     app.include_router(kiosk.router)
     app.include_router(dashboard.router)
 
@@ -101,5 +119,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(STATIC / "dashboard.html", headers={"Content-Security-Policy": PAGE_POLICY,
                                                                "Cache-Control": "no-cache"})
 
+    @app.get("/kiosk", include_in_schema=False)
+    async def kiosk_page(_: Request) -> FileResponse:
+        policy = kiosk_page_policy(settings.jarvis_public_livekit_url or settings.livekit_url)
+        return FileResponse(STATIC / "kiosk.html", headers={"Content-Security-Policy": policy,
+                                                           "Permissions-Policy": "microphone=(self), camera=()",
+                                                           "Cache-Control": "no-cache"})
+
     app.mount("/dashboard/assets", StaticFiles(directory=STATIC), name="assets")
+    app.mount("/kiosk/assets", StaticFiles(directory=STATIC), name="kiosk-assets")
     return app

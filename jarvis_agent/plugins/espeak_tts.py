@@ -13,6 +13,7 @@ import shutil
 import uuid
 
 from livekit.agents import APIConnectionError, APIConnectOptions, APIError, tts
+from livekit.agents.tts._provider_format import strip_all_markup
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
 
 SAMPLE_RATE = 22050
@@ -53,7 +54,7 @@ class ChunkedStream(tts.ChunkedStream):
         self._tts: TTS = tts
 
     async def _run(self, output_emitter: tts.AudioEmitter) -> None:
-        text = " ".join(self.input_text.split())
+        text = " ".join(strip_all_markup(self.input_text).split())  # a fallback for Chatterbox gets its markers
         if len(text) > MAX_CHARS:
             raise APIError(f"text too long for one sentence ({len(text)} characters)", retryable=False)
         output_emitter.initialize(request_id=uuid.uuid4().hex, sample_rate=SAMPLE_RATE, num_channels=1,

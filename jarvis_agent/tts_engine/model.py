@@ -1,0 +1,63 @@
+"""What the engine needs of a speech model, and the errors it maps.
+
+The engine never imports torch: the Chatterbox adapter (`chatterbox_model.py`) and the tests' stand-in both implement
+`SpeechModel`. `generate` runs on the engine's one generation thread (Chatterbox is not thread-safe) and must call
+`should_stop()` at every decoding step, raising `Cancelled` when it returns True: that is how a barge-in stops a
+running generation within one step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from .emotions import Preset
+
+
+class Cancelled(Exception):
+    """The request was cancelled (barge-in, client gone) while the model was generating it."""
+
+
+class EngineError(Exception):
+    """A request the engine could not serve. `code`: bad_input, oom, overloaded, internal, unavailable."""
+
+    def __init__(self, message: str, *, code: str, retryable: bool) -> None:
+        super().__init__(message)
+        self.code, self.retryable = code, retryable
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"message": str(self), "code": self.code, "retryable": self.retryable}
+
+
+def classify(exc: BaseException) -> EngineError:
+    """Map a model failure to an EngineError: OOM and bad input are not worth a retry on the same engine (the plugin
+    lets `tts.FallbackAdapter` switch voices instead); anything else may be transient."""
+    if isinstance(exc, EngineError):
+        return exc
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
+        return EngineError(f"out of memory: {exc}", code="oom", retryable=False)
+    if isinstance(exc, ValueError | TypeError | KeyError):
+        return EngineError(f"bad input: {exc}", code="bad_input", retryable=False)
+    return EngineError(f"generation failed: {type(exc).__name__}: {exc}", code="internal", retryable=True)
+
+
+class SpeechModel(Protocol):
+    sample_rate: int
+    version: str  # identifies weights and code: cached voices and phrases are keyed by it
+
+    def prepare_voice(self, wav: Path) -> Any:
+        """Compute a voice's conditionals from a reference recording (slow: done once, then cached on disk)."""
+
+    def save_voice(self, voice: Any, path: Path) -> None: ...
+
+    def load_voice(self, path: Path) -> Any: ...
+
+    def default_voice(self) -> Any | None:
+        """The checkpoint's built-in voice (conds.pt), used when no reference WAV is configured."""
+
+    def generate(self, text: str, voice: Any, preset: Preset, *, max_tokens: int,
+                 should_stop: Callable[[], bool]) -> np.ndarray:
+        """Float32 mono samples at `sample_rate` for one piece of text; raise Cancelled when should_stop()."""
