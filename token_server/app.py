@@ -119,10 +119,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return FileResponse(STATIC / "dashboard.html", headers={"Content-Security-Policy": PAGE_POLICY,
                                                                "Cache-Control": "no-cache"})
 
+    kiosk_policy = kiosk_page_policy(settings.jarvis_public_livekit_url or settings.livekit_url)
+
     @app.get("/kiosk", include_in_schema=False)
     async def kiosk_page(_: Request) -> FileResponse:
-        policy = kiosk_page_policy(settings.jarvis_public_livekit_url or settings.livekit_url)
-        return FileResponse(STATIC / "kiosk.html", headers={"Content-Security-Policy": policy,
+        return FileResponse(STATIC / "kiosk.html", headers={"Content-Security-Policy": kiosk_policy,
                                                            "Permissions-Policy": "microphone=(self), camera=()",
                                                            "Cache-Control": "no-cache"})
 

@@ -19,9 +19,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import struct
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Protocol
 
 import httpx
@@ -32,15 +31,16 @@ from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
 from ..tts_engine.emotions import LLM_INSTRUCTIONS, Emotion, resolve_emotion
 from ..tts_engine.engine import Engine
 from ..tts_engine.model import EngineError
+from ..tts_engine.server import FRAME
 
 logger = logging.getLogger("jarvis.chatterbox")
 
 SAMPLE_RATE = 24_000
-FRAME = struct.Struct(">cI")  # kind (a: audio, d: done, e: error), payload length
 
 
 class EngineClient(Protocol):
-    def synthesize(self, text: str, *, emotion: Emotion, voice: str | None, session: str) -> AsyncIterator[bytes]:
+    def synthesize(self, text: str, *, emotion: Emotion, voice: str | None,
+                   session: str) -> AsyncGenerator[bytes, None]:
         """16-bit mono PCM at 24 kHz, piece by piece; raises EngineError. Closing the iterator cancels the request."""
 
 
@@ -49,7 +49,7 @@ class LocalEngine:
         self.engine = engine
 
     async def synthesize(self, text: str, *, emotion: Emotion, voice: str | None,
-                         session: str) -> AsyncIterator[bytes]:
+                         session: str) -> AsyncGenerator[bytes, None]:
         job = self.engine.submit(text, session=session, emotion=emotion, voice=voice)
         try:
             async for chunk in job:
@@ -70,7 +70,7 @@ class RemoteEngine:
         self._client = client or httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(timeout_s, connect=2.0))
 
     async def synthesize(self, text: str, *, emotion: Emotion, voice: str | None,
-                         session: str) -> AsyncIterator[bytes]:
+                         session: str) -> AsyncGenerator[bytes, None]:
         body = {"text": text, "emotion": emotion, "voice": voice, "session": session}
         async with self._client.stream("POST", f"{self._base}/v1/synthesize", json=body) as response:
             if response.status_code != 200:
@@ -177,7 +177,7 @@ class ChunkedStream(tts.ChunkedStream):
         except httpx.HTTPError as exc:
             raise APIConnectionError(f"Chatterbox engine unreachable: {exc}") from exc
         finally:
-            await stream.aclose()  # type: ignore[attr-defined]
+            await stream.aclose()
         output_emitter.flush()
 
 

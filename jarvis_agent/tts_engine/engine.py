@@ -417,6 +417,5 @@ class Engine:
         job._deliver(error if error is not None else _END)
 
     def _count(self, outcome: str) -> None:
-        if outcome == "cached" or outcome in self.counts:
-            self.counts[outcome] += 1
+        self.counts[outcome] += 1
         REQUESTS.labels(outcome).inc()

@@ -25,7 +25,7 @@ from .emotions import DEFAULT_EMOTION, Emotion
 from .engine import MAX_CHARS, Engine
 from .model import EngineError
 
-FRAME = struct.Struct(">cI")
+FRAME = struct.Struct(">cI")  # kind (a: audio, d: done, e: error), payload length
 MAX_BODY = 16_384
 
 

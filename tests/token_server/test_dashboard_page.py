@@ -3,9 +3,6 @@ against the real token server under uvicorn: the demo manager sees the demo gym'
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from token_server.app import STATIC, create_app
@@ -13,18 +10,15 @@ from token_server.security import mint_manager_token
 
 from ..conftest import sql
 from ..doubles.server import LocalServer
+from .browser import CHROMIUM, FLAGS, needs_chromium
 from .conftest import JWT_SECRET, settings_for
 from .test_dashboard_api import score
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make browser)"),
+    needs_chromium,
     pytest.mark.skipif(not (STATIC / "vendor" / "chart.umd.min.js").exists(),
                        reason="the chart library is not installed (make install runs npm ci)"),
 ]
-# as the machine's notes advise: no sandbox as root, no GPU, and no background connections to Google's hosts
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture

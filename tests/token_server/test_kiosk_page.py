@@ -6,11 +6,9 @@ port) is said to be unreachable, an unknown kiosk key and a refused microphone a
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -20,17 +18,16 @@ from token_server.app import STATIC, create_app
 
 from ..conftest import sql
 from ..doubles.server import LocalServer
+from .browser import CHROMIUM, needs_chromium
+from .browser import FLAGS as BROWSER_FLAGS
 from .conftest import register_kiosk, settings_for
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make browser)"),
+    needs_chromium,
     pytest.mark.skipif(not (STATIC / "vendor" / "kiosk.js").exists(),
                        reason="the kiosk bundle is not built (make install runs npm ci and npm run build)"),
 ]
-# as the dashboard's test: no sandbox as root, no GPU, no background connections; and a fake microphone
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--use-fake-device-for-media-stream"]
+FLAGS = [*BROWSER_FLAGS, "--use-fake-device-for-media-stream"]  # and a fake microphone
 VIDEO = {"video_id": "0b6f3c1e-5f1a-4a8e-9d77-3f0c2a1b9e10", "title": "Bien faire : squat",
          "url": "https://videos.example.com/jarvis/squat.mp4", "thumbnail_url": "https://videos.example.com/squat.jpg",
          "duration_seconds": 95}
