@@ -199,6 +199,7 @@ class Engine:
         self.max_queue, self.first_piece_chars, self.piece_chars = max_queue, first_piece_chars, piece_chars
         self._fixed_tokens = max_tokens  # benchmarks: a fixed budget (random weights never say stop)
         self._cond = threading.Condition()
+        self._outcome_lock = threading.Lock()
         self._sessions: dict[str, deque[Job]] = {}
         self._phrases: dict[tuple[str, str, str, str], bytes] = {}
         self._thread: threading.Thread | None = None
@@ -308,7 +309,7 @@ class Engine:
 
     def _drop(self, job: Job) -> None:
         """A cancelled job leaves the queue at once; if a piece of it is running, that piece stops at its next
-        decoding step and the generation thread reports the cancellation."""
+        decoding step and the generation thread ends the job when the piece returns."""
         with self._cond:
             queue = self._sessions.get(job.session)
             if queue is not None and job in queue:
@@ -358,11 +359,16 @@ class Engine:
                 self._running = picked[0] if picked else None
                 QUEUE_DEPTH.set(self._depth())
             if picked is not None:
+                job = picked[0]
                 try:
                     self._generate(*picked)
                 finally:
                     with self._cond:
                         self._running = None
+                    # A cancel that came while this piece ran left the job to this thread (`_drop` saw it running),
+                    # and it is no longer queued: end it here, whatever point of the piece the cancel reached.
+                    if job.cancelled:
+                        self._finish(job, "cancelled")
 
     def _generate(self, job: Job, piece: str) -> None:
         if job.outcome is not None:
@@ -400,9 +406,10 @@ class Engine:
             self._finish(job, "ok")
 
     def _finish(self, job: Job, outcome: str, error: EngineError | None = None) -> None:
-        if job.outcome is not None:
-            return
-        job.outcome = outcome
+        with self._outcome_lock:  # the generation thread and a cancelling reader may both get here
+            if job.outcome is not None:
+                return
+            job.outcome = outcome
         job.timings.finished = time.perf_counter()
         self._count(outcome)
         if outcome == "ok":

@@ -88,6 +88,24 @@ async def test_cancelling_drops_queued_pieces_and_queued_requests(engine: Engine
     assert engine.stats()["queue_depth"] == 0 and engine.counts["cancelled"] == 2
 
 
+async def test_a_cancel_arriving_as_a_piece_is_delivered_still_ends_the_request(engine: Engine,
+                                                                                 speech: StandInModel) -> None:
+    """The barge-in lands after the generation thread produced a piece and before it picks the next one: the
+    request is no longer queued nor checked by a running generation, and must still end (it once hung)."""
+    job = engine.submit(LONG, session="kiosk-1")
+    deliver = job._deliver
+
+    def cancel_on_first_chunk(item) -> None:
+        deliver(item)
+        if isinstance(item, bytes):
+            job.cancel()  # from the generation thread, between the piece's delivery and the next pick
+
+    job._deliver = cancel_on_first_chunk  # type: ignore[method-assign]
+    chunks = await asyncio.wait_for(collect(job), timeout=5)
+    assert len(chunks) == 1 and job.outcome == "cancelled"
+    assert engine.counts["cancelled"] == 1 and len(speech.calls) == 1
+
+
 async def test_cancelling_stops_a_running_generation_within_one_step(engine: Engine, speech: StandInModel) -> None:
     steps = 0
     speech.step_s = 0.02
