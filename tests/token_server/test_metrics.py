@@ -182,3 +182,6 @@ def test_serve_with_two_workers_sums_their_metrics_and_logs_json_without_badges(
     assert any(r["name"].startswith("uvicorn") for r in records)  # uvicorn's own logs, in the workers too
     assert len({r["pid"] for r in records}) >= 2
     assert demo.member_badge not in output
+    access = [r["message"] for r in records if r["name"] == "uvicorn.access"]
+    assert any('"POST /v1/kiosk/sessions HTTP/1.1" 201' in m for m in access)
+    assert all(m.startswith('- - "') and "127.0.0.1" not in m for m in access)  # no client address
