@@ -15,12 +15,14 @@ from collections.abc import Callable
 from typing import Any
 
 from livekit.agents import Agent, AgentServer, JobContext, JobProcess, StopResponse, llm
+from livekit.agents.worker import _DefaultLoadCalc  # the framework's CPU load, which `session_load` extends
 
 from .context import SessionContext
 from .conversation import is_goodbye
 from .dispatch import AGENT_NAME
 from .plugins import chatterbox_tts  # noqa: F401 - registers its Plugin (download-files) on the main thread
 from .prompt import build_instructions
+from .settings import Settings, get_settings
 from .tools import tools_for
 
 logger = logging.getLogger("jarvis.agent")
@@ -45,25 +47,45 @@ def prewarm(proc: JobProcess) -> None:
     """Once per job process, before any job: the VAD model, the settings-built parts that do no I/O."""
     from .logs import setup_logging
     from .pipeline import load_vad
-    from .settings import get_settings
 
     settings = get_settings()
     setup_logging(settings.log_level)
     proc.userdata["vad"] = load_vad(settings)
 
 
-def _server_options() -> dict[str, Any]:
-    from .settings import get_settings
+DEFAULT_LOAD_THRESHOLD = 0.7  # LiveKit's in `start` mode
 
-    settings = get_settings()
+
+LoadFnc = Callable[[AgentServer], float]
+
+
+def session_load(max_sessions: int, threshold: float, cpu_load: LoadFnc = _DefaultLoadCalc.get_load) -> LoadFnc:
+    """The load the worker reports to LiveKit: its CPU load (the framework's own measure), or its sessions scaled so
+    that `max_sessions` of them reach `threshold`, whichever is higher. A GPU host is full when its TTS engine is,
+    long before its CPUs are: with JARVIS_WORKER_MAX_SESSIONS=15, the 16th kiosk goes to another worker."""
+    def load(server: AgentServer) -> float:
+        sessions = threshold * len(server.active_jobs) / max_sessions
+        return min(1.0, max(cpu_load(server), sessions))
+
+    return load
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
     options: dict[str, Any] = {"setup_fnc": prewarm, "initialize_process_timeout": 20.0}
     if settings.jarvis_metrics_port:
         options["prometheus_port"] = settings.jarvis_metrics_port
         options["prometheus_multiproc_dir"] = str(settings.jarvis_data_dir / "prometheus")
+    if settings.jarvis_worker_load_threshold is not None:
+        options["load_threshold"] = settings.jarvis_worker_load_threshold
+    if settings.jarvis_worker_idle_processes is not None:
+        options["num_idle_processes"] = settings.jarvis_worker_idle_processes
+    if settings.jarvis_worker_max_sessions:
+        options["load_fnc"] = session_load(settings.jarvis_worker_max_sessions,
+                                           settings.jarvis_worker_load_threshold or DEFAULT_LOAD_THRESHOLD)
     return options
 
 
-server = AgentServer(**_server_options())
+server = AgentServer(**server_options(get_settings()))
 
 
 @server.rtc_session(agent_name=AGENT_NAME)
@@ -76,7 +98,6 @@ async def entrypoint(ctx: JobContext) -> None:
     from .outbox import OutboxDelivery
     from .pipeline import build_llm, build_stt, build_tts
     from .session import KioskSession, Providers, Services, UnknownGym
-    from .settings import get_settings
     from .store.services import open_store, redis_connection
 
     settings = get_settings()

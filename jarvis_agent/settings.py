@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     # Worker: Prometheus metrics port (0 disables) and the spool of sessions the database could not take.
     jarvis_metrics_port: int = Field(default=9464, ge=0, le=65535)
     jarvis_spool_dir: Path | None = None
+    # Worker capacity (LiveKit offers a new kiosk room to a worker whose load is under the threshold): at most this
+    # many sessions (0: no cap, CPU load alone), the threshold (LiveKit's default: 0.7 in `start`, none in `dev`), and
+    # the prewarmed idle job processes (LiveKit's default: one per CPU in `start`).
+    jarvis_worker_max_sessions: int = Field(default=0, ge=0, le=1000)
+    jarvis_worker_load_threshold: float | None = Field(default=None, gt=0.0, lt=1.0)
+    jarvis_worker_idle_processes: int | None = Field(default=None, ge=0, le=64)
 
     # Analytics: a French sentiment model (local folder or HF cache id, offline); empty: the lexicon analyser.
     jarvis_sentiment_model: str | None = None

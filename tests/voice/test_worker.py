@@ -9,13 +9,16 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from livekit.agents import AgentServer
 from livekit.agents.testing import fake_job_context
 from prometheus_client import REGISTRY
+from pydantic import ValidationError
 
 from jarvis_agent.__main__ import missing_credentials
-from jarvis_agent.agent import entrypoint, server
+from jarvis_agent.agent import entrypoint, server, server_options, session_load
 from jarvis_agent.dispatch import InvalidMetadata, JobMetadata
 from jarvis_agent.settings import REPO_ROOT, Settings
 
@@ -58,6 +61,28 @@ def test_the_worker_registers_as_jarvis_with_prewarm_and_metrics() -> None:
     assert server._agent_name == "jarvis"
     assert server.setup_fnc is not None and server.setup_fnc.__name__ == "prewarm"
     assert server._prometheus_port == Settings(_env_file=None).jarvis_metrics_port
+
+
+def test_the_workers_capacity_comes_from_the_settings() -> None:
+    defaults = AgentServer(**server_options(Settings(_env_file=None)))
+    assert defaults._load_fnc is None  # LiveKit's CPU load, threshold and idle processes
+    capped = AgentServer(**server_options(Settings(_env_file=None, jarvis_worker_max_sessions=15,
+                                                   jarvis_worker_load_threshold=0.8, jarvis_worker_idle_processes=3)))
+    assert capped._load_threshold == 0.8 and capped._num_idle_processes == 3 and capped._load_fnc is not None
+    for bad in ({"jarvis_worker_load_threshold": 1.5}, {"jarvis_worker_max_sessions": -1}):
+        with pytest.raises(ValidationError):
+            Settings(_env_file=None, **bad)
+
+
+def test_a_worker_with_a_session_cap_is_full_at_the_cap_or_when_its_cpus_are() -> None:
+    """The load LiveKit compares with the threshold (0.8 here) to stop offering the worker new rooms."""
+    quiet = session_load(15, 0.8, cpu_load=lambda _: 0.1)
+    assert quiet(SimpleNamespace(active_jobs=[])) == 0.1
+    assert quiet(SimpleNamespace(active_jobs=[object()] * 14)) < 0.8  # a 15th kiosk is still welcome
+    assert quiet(SimpleNamespace(active_jobs=[object()] * 15)) == pytest.approx(0.8)  # full: the 16th goes elsewhere
+    assert quiet(SimpleNamespace(active_jobs=[object()] * 40)) == 1.0
+    busy = session_load(15, 0.8, cpu_load=lambda _: 0.95)
+    assert busy(SimpleNamespace(active_jobs=[object()] * 2)) == 0.95  # the CPUs are full first
 
 
 def test_missing_credentials_are_named() -> None:
