@@ -36,6 +36,7 @@ from ..tts_engine.server import FRAME
 logger = logging.getLogger("jarvis.chatterbox")
 
 SAMPLE_RATE = 24_000
+SILENCE = bytes(2 * SAMPLE_RATE // 100)  # 10 ms of 16-bit mono
 
 
 class EngineClient(Protocol):
@@ -124,7 +125,9 @@ class TTS(tts.TTS):
             return _EXPR_UNCLOSED_RE.sub(r"\1/>", text)
 
         def convert(self, text: str) -> str:
-            return text  # the markers travel to ChunkedStream, which reads and strips them
+            # The markers travel to ChunkedStream, which reads and strips them. A segment of markers alone becomes
+            # empty, so that LiveKit's StreamAdapter skips it instead of asking for audio of nothing.
+            return text if parse(text)[0] else ""
 
     def __init__(self, *, client: EngineClient, voice: str | None = None, session: str | None = None) -> None:
         super().__init__(capabilities=tts.TTSCapabilities(streaming=False), sample_rate=SAMPLE_RATE, num_channels=1)
@@ -160,7 +163,8 @@ class ChunkedStream(tts.ChunkedStream):
         text, emotion = parse(self.input_text)
         output_emitter.initialize(request_id=uuid.uuid4().hex, sample_rate=SAMPLE_RATE, num_channels=1,
                                   mime_type="audio/pcm")
-        if not text:
+        if not text:  # markers alone: nothing to say is not a failure (LiveKit fails a stream without audio)
+            output_emitter.push(SILENCE)
             return
         t = self._tts
         stream = t.client.synthesize(text, emotion=emotion, voice=t.voice, session=t.session)

@@ -17,6 +17,7 @@ from livekit.agents.tts._provider_format import strip_all_markup
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
 
 SAMPLE_RATE = 22050
+SILENCE = bytes(2 * SAMPLE_RATE // 100)  # 10 ms of 16-bit mono
 WAV_HEADER = 44
 MAX_CHARS = 2000
 
@@ -59,7 +60,8 @@ class ChunkedStream(tts.ChunkedStream):
             raise APIError(f"text too long for one sentence ({len(text)} characters)", retryable=False)
         output_emitter.initialize(request_id=uuid.uuid4().hex, sample_rate=SAMPLE_RATE, num_channels=1,
                                   mime_type="audio/pcm")
-        if not text:
+        if not text:  # markers alone: nothing to say is not a failure (LiveKit fails a stream without audio)
+            output_emitter.push(SILENCE)
             return
         t = self._tts
         try:

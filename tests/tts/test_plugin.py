@@ -103,6 +103,25 @@ async def test_the_fallback_adapter_switches_to_espeak_when_the_engine_fails(eng
 
 
 @needs_espeak
+async def test_a_sentence_of_markers_alone_is_silence_not_a_failure(engine: Engine, speech: StandInModel) -> None:
+    """The LLM may write a marker and then call a tool: the marker alone must neither fail the turn nor take the
+    voice away (it once made both voices fail, and the session spoke espeak-ng from then on)."""
+    adapter = chatterbox_tts.VoiceFallback([voice(engine), espeak_tts.TTS()], max_retry_per_tts=0)
+    switched = []
+    adapter.on("tts_availability_changed", lambda ev: switched.append((ev.tts.provider, ev.available)))
+    marker = '<expr type="expression" label="neutral"/>'
+    stream = adapter.stream()
+    stream.push_text(marker)
+    stream.end_input()
+    frames = [event.frame async for event in stream]
+    assert sum(f.duration for f in frames) < 0.05 and switched == [] and speech.calls == []
+    for alone in (voice(engine), espeak_tts.TTS()):  # synthesize() called directly with the marker
+        assert (await alone.synthesize(marker).collect()).duration < 0.05
+    assert speech.calls == []
+    await adapter.aclose()
+
+
+@needs_espeak
 async def test_a_session_speaks_each_sentence_with_its_emotion_and_keeps_markup_out_of_the_transcript(
         engine: Engine, speech: StandInModel, groq_double, store, redis_url, tmp_path: Path) -> None:
     groq_double.reset()
