@@ -81,10 +81,11 @@ def start_tts_engine(settings: Settings) -> None:
     An engine that cannot start leaves the kiosks a voice (espeak-ng), loudly reported, rather than no worker."""
     if settings.jarvis_tts != "chatterbox" or settings.jarvis_tts_engine_url:
         return
-    from .tts_engine.host import EngineStartError, ensure_engine
+    from .tts_engine.host import EngineStartError, ensure_engine, watch
 
     try:
         os.environ["JARVIS_TTS_ENGINE_URL"], _ = ensure_engine(settings)
+        watch(settings)
     except EngineStartError as exc:
         print(f"ERROR: {exc}. The kiosks speak with espeak-ng until the worker restarts with a working engine.",
               file=sys.stderr)

@@ -21,14 +21,15 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from redis.exceptions import RedisError
 
+from jarvis_agent.asgi import BodyLimitMiddleware
 from jarvis_agent.settings import Settings, get_settings
 from jarvis_agent.store import StoreError, open_store, redis_url
 
 from . import dashboard, kiosk, metrics, problems
 from .deps import Rt, Runtime
-from .limits import BodyLimitMiddleware, RateLimiter
+from .limits import RateLimiter
 from .models import Health, Readiness
-from .problems import ProblemError
+from .problems import HTTP_CODES, ProblemError, problem_response
 from .security import jwt_secret
 
 logger = logging.getLogger("token_server")
@@ -86,7 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Kiosk sessions (LiveKit tokens with the agent `jarvis` dispatched) and the gym "
                               "manager's dashboard API. Errors are `application/problem+json`.")
     problems.install(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.jarvis_max_request_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.jarvis_max_request_bytes,
+                       refuse=lambda status, detail: problem_response(status, *HTTP_CODES[status], detail))
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "PATCH"],

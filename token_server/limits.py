@@ -1,4 +1,5 @@
-"""Request limits: fixed-window rate limits in Redis (shared by every token-server process), and a body-size cap.
+"""Request limits: fixed-window rate limits in Redis, shared by every token-server process (the body-size cap is
+jarvis_agent/asgi.py's, shared with the TTS engine).
 
 A window's counter is created with its expiry (`SET … EX … NX`) and incremented in the same round trip, so a limit
 costs one Redis call per request whatever the number of scopes. When Redis is down the limits fail open (kiosks keep
@@ -14,11 +15,9 @@ import time
 from dataclasses import dataclass
 
 import redis.asyncio as aioredis
-from fastapi import HTTPException
 from redis.exceptions import RedisError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import HTTP_CODES, ProblemError, problem_response
+from .problems import ProblemError
 
 logger = logging.getLogger("token_server.limits")
 WINDOW_S = 60
@@ -65,37 +64,3 @@ class RateLimiter:
                 raise ProblemError(429, "rate_limited", "Trop de requêtes, réessaie dans un instant.",
                                    f"at most {limit.per_window} per {self.window_s} s per {limit.scope}",
                                    headers={"Retry-After": str(retry_after)})
-
-
-class BodyLimitMiddleware:
-    """413 (problem+json) for a body over `max_bytes`: declared (Content-Length) before the app runs, or streamed
-    (chunked) as it is read. Starlette's own RequestBodyLimitMiddleware answers in text/plain."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and not declared.isdigit():
-            await problem_response(400, *HTTP_CODES[400])(scope, receive, send)
-            return
-        if declared is not None and int(declared) > self.max_bytes:
-            response = problem_response(413, *HTTP_CODES[413], f"at most {self.max_bytes} bytes")
-            await response(scope, receive, send)
-            return
-        received = 0
-
-        async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:  # FastAPI re-raises an HTTPException met while reading the body
-                    raise HTTPException(413)
-            return message
-
-        await self.app(scope, counted_receive, send)

@@ -35,12 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError, ImportError) as exc:
         print(f"cannot load the TTS model: {exc}", file=sys.stderr)
         return 2
+    server = uvicorn.Server(uvicorn.Config(create_app(engine), host=args.host, port=args.port, uds=args.socket,
+                                           log_level="warning", access_log=False))
+    # A lost device (a sticky CUDA error) needs a new process: shut down, and the worker's watch starts a fresh one.
+    engine.on_fatal = lambda: setattr(server, "should_exit", True)
     try:
-        uvicorn.run(create_app(engine), host=args.host, port=args.port, uds=args.socket, log_level="warning",
-                    access_log=False)
+        server.run()
     finally:
         engine.close()
-    return 0
+    return 1 if engine.broken else 0
 
 
 if __name__ == "__main__":

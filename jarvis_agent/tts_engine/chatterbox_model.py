@@ -114,8 +114,12 @@ class ChatterboxModel:
     # --- voices -------------------------------------------------------------------------------------------------
     def prepare_voice(self, wav: Path) -> Any:
         with self._lock:
-            self.tts.prepare_conditionals(str(wav), exaggeration=0.5)
-            return self.tts.conds
+            builtin = self.tts.conds  # prepare_conditionals replaces it: the built-in voice must stay what it was
+            try:
+                self.tts.prepare_conditionals(str(wav), exaggeration=0.5)
+                return self.tts.conds
+            finally:
+                self.tts.conds = builtin
 
     def save_voice(self, voice: Any, path: Path) -> None:
         voice.save(path)

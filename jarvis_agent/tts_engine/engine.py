@@ -55,7 +55,8 @@ REQUESTS = Counter("jarvis_tts_requests", "TTS requests by outcome (ok, cancelle
 
 
 def split_text(text: str, *, first: int = 80, rest: int = 220) -> list[str]:
-    """Pieces of at most `first` then `rest` characters, cut after a sentence end, else a clause mark, else a space."""
+    """Pieces of at most `first` then `rest` characters, cut after a sentence end, else a clause mark, else a space.
+    A mark counts only before a space: "49,90 euros" and "18.30" are never cut."""
     pieces: list[str] = []
     text = " ".join(text.split())
     while text:
@@ -66,7 +67,7 @@ def split_text(text: str, *, first: int = 80, rest: int = 220) -> list[str]:
         window = text[:limit + 1]
         cut = 0
         for marks in (".!?…", ",;:", " "):
-            cut = max(window.rfind(m) for m in marks)
+            cut = max((i for i, c in enumerate(window) if c in marks and text[i + 1:i + 2] in ("", " ")), default=0)
             if cut > limit // 3:
                 break
         cut = cut + 1 if cut > 0 else limit
@@ -143,9 +144,18 @@ class Job:
         with contextlib.suppress(RuntimeError):  # the reader's loop is gone: nobody listens any more
             self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self.chunks()  # type: ignore[return-value]
+
+    async def chunks(self, *, idle_s: float | None = None) -> AsyncIterator[bytes | None]:
+        """The audio, piece by piece; with `idle_s`, also None after every `idle_s` without any (while the request
+        waits its turn), which the server turns into keep-alive frames."""
         while True:
-            item = await self._queue.get()
+            try:
+                item = await asyncio.wait_for(self._queue.get(), idle_s)
+            except TimeoutError:
+                yield None
+                continue
             if item is _END:
                 return
             if isinstance(item, BaseException):
@@ -192,7 +202,8 @@ class VoiceBank:
 class Engine:
     def __init__(self, model: SpeechModel, *, voices_dir: Path | None, cache_dir: Path,
                  default_voice: str = "jarvis_fr", max_queue: int = 256, first_piece_chars: int = 80,
-                 piece_chars: int = 220, max_tokens: int | None = None) -> None:
+                 piece_chars: int = 220, max_tokens: int | None = None,
+                 on_fatal: Callable[[], None] | None = None) -> None:
         self.model = model
         self.voices = VoiceBank(model, voices_dir=voices_dir, cache_dir=cache_dir)
         self.default_voice = default_voice
@@ -200,6 +211,8 @@ class Engine:
         self._fixed_tokens = max_tokens  # benchmarks: a fixed budget (random weights never say stop)
         self._cond = threading.Condition()
         self._outcome_lock = threading.Lock()
+        self.on_fatal = on_fatal
+        self.broken: str | None = None  # why the device can no longer be used (a sticky CUDA error)
         self._sessions: dict[str, deque[Job]] = {}
         self._phrases: dict[tuple[str, str, str, str], bytes] = {}
         self._thread: threading.Thread | None = None
@@ -220,13 +233,22 @@ class Engine:
     def close(self) -> None:
         with self._cond:
             self._closing = True
-            jobs = [job for queue in self._sessions.values() for job in queue]
-            self._sessions.clear()
-            self._cond.notify_all()
-        for job in jobs:
-            job._deliver(EngineError("the TTS engine is shutting down", code="unavailable", retryable=True))
+        self._fail_queued(EngineError("the TTS engine is shutting down", code="unavailable", retryable=True))
         if self._thread is not None:
             self._thread.join(timeout=10)
+
+    def _fail_queued(self, error: EngineError) -> None:
+        with self._cond:
+            jobs = [job for queue in self._sessions.values() for job in queue]
+            self._sessions.clear()
+            QUEUE_DEPTH.set(0)
+            self._cond.notify_all()
+        for job in jobs:
+            self._finish(job, "error", error)
+
+    def healthy(self) -> bool:
+        """The generation thread runs and the device works: /healthz answers 503 otherwise."""
+        return self.broken is None and self._thread is not None and self._thread.is_alive()
 
     # --- requests -----------------------------------------------------------------------------------------------
     def submit(self, text: str, *, session: str, emotion: Emotion = DEFAULT_EMOTION, voice: str | None = None) -> Job:
@@ -289,7 +311,8 @@ class Engine:
         with self._cond:
             depth = self._depth()
             sessions = sum(1 for s in self._sessions if s != PHRASE_SESSION)
-        return {"queue_depth": depth, "sessions_waiting": sessions, "model_version": self.model.version,
+        return {"healthy": self.healthy(), "broken": self.broken,
+                "queue_depth": depth, "sessions_waiting": sessions, "model_version": self.model.version,
                 "sample_rate": self.model.sample_rate, "requests": dict(self.counts),
                 "phrases_cached": len(self._phrases), "voices_computed": self.voices.computed,
                 "generate_calls": self.generate_calls}
@@ -299,6 +322,9 @@ class Engine:
         with self._cond:
             if self._closing:
                 raise EngineError("the TTS engine is shutting down", code="unavailable", retryable=True)
+            if self.broken is not None:
+                raise EngineError(f"the TTS engine cannot generate any more: {self.broken}", code="unavailable",
+                                  retryable=False)
             if check_depth and self._depth() >= self.max_queue:
                 raise EngineError(f"TTS engine overloaded ({self.max_queue} pieces queued)", code="overloaded",
                                   retryable=False)
@@ -353,7 +379,7 @@ class Engine:
             with self._cond:
                 while not self._closing and not self._sessions:
                     self._cond.wait()
-                if self._closing:
+                if self._closing or self.broken is not None:
                     return
                 picked = self._next()
                 self._running = picked[0] if picked else None
@@ -362,6 +388,10 @@ class Engine:
                 job = picked[0]
                 try:
                     self._generate(*picked)
+                except Exception as exc:  # past the model call (a model returning the wrong type…): the job ends
+                    logger.exception("TTS request %s failed", job.id)
+                    self._finish(job, "error", classify(exc))
+                    job.cancel()
                 finally:
                     with self._cond:
                         self._running = None
@@ -386,11 +416,17 @@ class Engine:
             samples = self.model.generate(piece, voice, PRESETS[job.emotion], max_tokens=tokens,
                                           should_stop=lambda: job.cancelled or self._closing)
         except Cancelled:
-            self._finish(job, "cancelled")
+            if self._closing and not job.cancelled:  # shut down under it: not an answer that ended well
+                self._finish(job, "error", EngineError("the TTS engine is shutting down", code="unavailable",
+                                                       retryable=True))
+            else:
+                self._finish(job, "cancelled")
             return
         except Exception as exc:
             error = classify(exc)
             logger.warning("TTS request %s failed (%s): %s", job.id, error.code, error)
+            if error.code == "device_lost":
+                self._break(str(error))
             self._finish(job, "error", error)
             job.cancel()  # drop its remaining pieces
             return
@@ -405,12 +441,27 @@ class Engine:
         if job.next_piece == len(job.pieces):
             self._finish(job, "ok")
 
+    def _break(self, reason: str) -> None:
+        """The device is unusable until the process restarts (a sticky CUDA error): refuse everything, fail what
+        waits, and tell the owner (`serve` exits, and the worker's watch starts a fresh engine)."""
+        logger.error("TTS engine unusable: %s", reason)
+        with self._cond:  # from here `_enqueue` refuses: nothing queues behind the failure of what waits
+            self.broken = reason
+        self._fail_queued(EngineError(f"the TTS engine cannot generate any more: {reason}", code="unavailable",
+                                      retryable=False))
+        if self.on_fatal is not None:
+            self.on_fatal()
+
     def _finish(self, job: Job, outcome: str, error: EngineError | None = None) -> None:
         with self._outcome_lock:  # the generation thread and a cancelling reader may both get here
             if job.outcome is not None:
                 return
             job.outcome = outcome
         job.timings.finished = time.perf_counter()
+        if job.session == PHRASE_SESSION:  # a warm-up, not a request: in no count or histogram
+            if outcome == "ok" and job.on_done is not None:
+                job.on_done()
+            return
         self._count(outcome)
         if outcome == "ok":
             report = job.timings.report()
@@ -419,10 +470,9 @@ class Engine:
             REQUEST_TIME.observe(report["total_s"] or 0.0)
             if report["rtf"] is not None:
                 RTF.observe(report["rtf"])
-            if job.on_done is not None:
-                job.on_done()
         job._deliver(error if error is not None else _END)
 
     def _count(self, outcome: str) -> None:
-        self.counts[outcome] += 1
+        with self._outcome_lock:
+            self.counts[outcome] += 1
         REQUESTS.labels(outcome).inc()

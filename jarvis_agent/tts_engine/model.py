@@ -22,7 +22,8 @@ class Cancelled(Exception):
 
 
 class EngineError(Exception):
-    """A request the engine could not serve. `code`: bad_input, oom, overloaded, internal, unavailable."""
+    """A request the engine could not serve. `code`: bad_input, oom, overloaded, internal, unavailable,
+    device_lost."""
 
     def __init__(self, message: str, *, code: str, retryable: bool) -> None:
         super().__init__(message)
@@ -32,13 +33,24 @@ class EngineError(Exception):
         return {"message": str(self), "code": self.code, "retryable": self.retryable}
 
 
+# A CUDA error other than an allocation failure (an illegal memory access, a device-side assert) is sticky: every later
+# call on that CUDA context fails too, and only a new process recovers.
+_DEVICE_LOST = ("CUDA error", "illegal memory access", "device-side assert", "CUBLAS_STATUS_EXECUTION_FAILED")
+_OUT_OF_MEMORY = ("CUBLAS_STATUS_ALLOC_FAILED", "CUDNN_STATUS_ALLOC_FAILED", "CUDA out of memory")
+
+
 def classify(exc: BaseException) -> EngineError:
     """Map a model failure to an EngineError: OOM and bad input are not worth a retry on the same engine (the plugin
-    lets `tts.FallbackAdapter` switch voices instead); anything else may be transient."""
+    lets `tts.FallbackAdapter` switch voices instead); a lost device ends the engine; anything else may be
+    transient."""
     if isinstance(exc, EngineError):
         return exc
-    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
+    message = str(exc)
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError" or \
+            any(m in message for m in _OUT_OF_MEMORY):
         return EngineError(f"out of memory: {exc}", code="oom", retryable=False)
+    if isinstance(exc, RuntimeError) and any(m in message for m in _DEVICE_LOST):
+        return EngineError(f"device lost: {exc}", code="device_lost", retryable=False)
     if isinstance(exc, ValueError | TypeError | KeyError):
         return EngineError(f"bad input: {exc}", code="bad_input", retryable=False)
     return EngineError(f"generation failed: {type(exc).__name__}: {exc}", code="internal", retryable=True)

@@ -2,15 +2,19 @@
 
 - `POST /v1/synthesize` `{text, emotion, voice, session}` answers `200` with a stream of frames: 1 byte kind + 4 bytes
   big-endian length + payload; `a` 16-bit mono PCM (24 kHz) for each piece, then `d` with the request's timings
-  (JSON), or `e` with an error `{message, code, retryable}`. Closing the connection cancels the request (queued
-  pieces dropped, the running one stopped at its next decoding step). Refusals before any audio are JSON with the
-  same three fields: 422 bad input, 503 overloaded.
-- `GET /healthz` (model, queue, counts), `GET /metrics` (Prometheus).
+  (JSON), or `e` with an error `{message, code, retryable}`. While the request waits its turn, an empty `k`
+  (keep-alive) every `keepalive_s`, so that a client's read timeout measures a stalled engine, not a busy one;
+  clients skip kinds they don't know. Closing the connection cancels the request (queued pieces dropped, the
+  running one stopped at its next decoding step). Refusals before any audio are JSON with the same three fields:
+  413 or 422 bad input, 503 overloaded or unavailable.
+- `GET /healthz` (model, queue, counts; 503 when the generation thread is gone or the device lost), `GET /metrics`
+  (Prometheus).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import struct
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -20,12 +24,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from starlette.exceptions import HTTPException
 
+from ..asgi import BodyLimitMiddleware
 from .emotions import DEFAULT_EMOTION, Emotion
 from .engine import MAX_CHARS, Engine
 from .model import EngineError
 
-FRAME = struct.Struct(">cI")  # kind (a: audio, d: done, e: error), payload length
+FRAME = struct.Struct(">cI")  # kind (a: audio, d: done, e: error, k: keep-alive), payload length
 MAX_BODY = 16_384
 
 
@@ -41,9 +47,15 @@ def frame(kind: bytes, payload: bytes) -> bytes:
     return FRAME.pack(kind, len(payload)) + payload
 
 
-def create_app(engine: Engine) -> FastAPI:
+def refusal(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"message": message, "code": "bad_input", "retryable": False}, status_code=status)
+
+
+def create_app(engine: Engine, *, keepalive_s: float = 2.0) -> FastAPI:
     app = FastAPI(title="Jarvis TTS engine", version="1", docs_url=None, redoc_url=None)
     app.state.engine = engine
+    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY,
+                       refuse=lambda status, detail: refusal(status, f"request body refused: {detail}"))
 
     @app.exception_handler(EngineError)
     async def engine_error(_: Request, exc: EngineError) -> JSONResponse:
@@ -53,16 +65,12 @@ def create_app(engine: Engine) -> FastAPI:
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return JSONResponse({"message": f"invalid request: {where}: {first.get('msg', 'invalid')}",
-                             "code": "bad_input", "retryable": False}, status_code=422)
+        return refusal(422, f"invalid request: {where}: {first.get('msg', 'invalid')}")
 
-    @app.middleware("http")
-    async def body_limit(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return JSONResponse({"message": f"request body over {MAX_BODY} bytes", "code": "bad_input",
-                                 "retryable": False}, status_code=413)
-        return await call_next(request)
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:  # 404, 405, a streamed body over the cap
+        return JSONResponse({"message": f"{exc.status_code}: {exc.detail}", "code": "bad_input", "retryable": False},
+                            status_code=exc.status_code)
 
     @app.post("/v1/synthesize")
     async def synthesize(body: SynthesizeRequest) -> StreamingResponse:
@@ -70,8 +78,8 @@ def create_app(engine: Engine) -> FastAPI:
 
         async def frames() -> AsyncIterator[bytes]:
             try:
-                async for chunk in job:
-                    yield frame(b"a", chunk)
+                async for chunk in job.chunks(idle_s=keepalive_s):
+                    yield frame(b"k", b"") if chunk is None else frame(b"a", chunk)
                 yield frame(b"d", json.dumps(job.timings.report()).encode())
             except EngineError as exc:
                 yield frame(b"e", json.dumps(exc.to_dict()).encode())
@@ -82,8 +90,10 @@ def create_app(engine: Engine) -> FastAPI:
                                  headers={"X-Sample-Rate": str(engine.model.sample_rate), "X-Request-Id": job.id})
 
     @app.get("/healthz")
-    async def healthz() -> dict[str, object]:
-        return {"status": "ok", **engine.stats()}
+    async def healthz() -> JSONResponse:
+        ok = engine.healthy()
+        return JSONResponse({"status": "ok" if ok else "unavailable", "pid": os.getpid(), **engine.stats()},
+                            status_code=200 if ok else 503)
 
     @app.get("/metrics")
     async def metrics() -> Response:

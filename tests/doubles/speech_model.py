@@ -68,5 +68,9 @@ class StandInModel:
 
 
 def standin() -> StandInModel:
-    """JARVIS_TTS_MODEL=tests.doubles.speech_model:standin"""
-    return StandInModel()
+    """JARVIS_TTS_MODEL=tests.doubles.speech_model:standin; JARVIS_STANDIN_LOSE_DEVICE_ON=<text> makes that text
+    fail as a GPU that is lost does (a sticky CUDA error)."""
+    model = StandInModel()
+    if text := os.environ.get("JARVIS_STANDIN_LOSE_DEVICE_ON"):
+        model.failures[text] = RuntimeError("CUDA error: an illegal memory access was encountered")
+    return model

@@ -63,6 +63,7 @@ def reference_wav(tmp_path_factory) -> Path:
 
 async def test_the_engine_speaks_with_the_real_architecture_and_caches_the_voice(chatterbox, reference_wav,
                                                                                  tmp_path: Path) -> None:
+    builtin = chatterbox.default_voice()
     engine = Engine(chatterbox, voices_dir=reference_wav.parent, cache_dir=tmp_path, max_tokens=4).start()
     try:
         chunks = [c async for c in engine.submit("Salut, ça va ?", session="s", emotion="enthusiastic")]
@@ -72,6 +73,7 @@ async def test_the_engine_speaks_with_the_real_architecture_and_caches_the_voice
     assert chunks and again and all(len(c) % 2 == 0 for c in chunks + again)  # 16-bit PCM, 24 kHz
     cached = [name for name in os.listdir(tmp_path) if name.startswith("jarvis_fr-")]
     assert engine.voices.computed == 1 and len(cached) == 1
+    assert chatterbox.default_voice() is chatterbox.tts.conds is builtin  # still the checkpoint's, not jarvis_fr's
     voice = chatterbox.load_voice(tmp_path / cached[0])  # the disk cache loads back
     audio = chatterbox.generate("Bonjour.", voice, PRESETS["calm"], max_tokens=3, should_stop=lambda: False)
     assert audio.dtype == np.float32 and audio.ndim == 1

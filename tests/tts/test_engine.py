@@ -44,6 +44,11 @@ def test_text_is_cut_short_first_then_at_clause_or_word_boundaries() -> None:
     assert pieces[0].endswith(",")  # the first clause, not a word cut mid-clause
     assert split_text("Oui.") == ["Oui."]
     assert split_text("a" * 500, first=80, rest=220) == ["a" * 80, "a" * 220, "a" * 200]
+    # a mark inside a number is not a boundary: each half would be read as its own number
+    price = "L'abonnement premium coûte 49,90 euros par mois et il inclut tous les cours collectifs du club."
+    assert all("49,90" in p for p in split_text(price, first=60) if "49" in p)
+    times = "Ton cours de yoga commence à 18.30 avec Julie, puis le pilates commence à 19.45 en salle deux, merci."
+    assert any("19.45" in p for p in split_text(times, first=80))
 
 
 async def test_pieces_stream_in_order_each_as_soon_as_generated(engine: Engine, speech: StandInModel) -> None:
@@ -104,6 +109,48 @@ async def test_a_cancel_arriving_as_a_piece_is_delivered_still_ends_the_request(
     chunks = await asyncio.wait_for(collect(job), timeout=5)
     assert len(chunks) == 1 and job.outcome == "cancelled"
     assert engine.counts["cancelled"] == 1 and len(speech.calls) == 1
+
+
+async def test_a_failure_past_the_model_ends_its_request_and_the_engine_goes_on(engine: Engine,
+                                                                                speech: StandInModel) -> None:
+    """A model that returns something that is not audio broke the generation thread, and every reader waited."""
+    original = speech.generate
+    speech.generate = lambda text, *a, **k: "pas de l'audio" if text == "Boum." else original(text, *a, **k)
+    with pytest.raises(EngineError):
+        await asyncio.wait_for(collect(engine.submit("Boum.", session="kiosk-1")), timeout=5)
+    assert await asyncio.wait_for(collect(engine.submit("Bonjour.", session="kiosk-2")), timeout=5)
+    assert engine.healthy() and engine.counts["error"] == 1
+
+
+async def test_a_lost_device_stops_the_engine_and_tells_its_owner(speech: StandInModel, tmp_path: Path) -> None:
+    fatal: list[str] = []
+    engine = Engine(speech, voices_dir=None, cache_dir=tmp_path,
+                    on_fatal=lambda: fatal.append("restart me")).start()
+    speech.step_s = 0.01
+    speech.failures["Boum."] = RuntimeError("CUDA error: an illegal memory access was encountered")
+    waiting = engine.submit(LONG, session="kiosk-2")  # its first piece runs, the rest waits
+    lost = engine.submit("Boum.", session="kiosk-1")  # next in turn
+    with pytest.raises(EngineError) as caught:
+        await asyncio.wait_for(collect(lost), timeout=5)
+    assert caught.value.code == "device_lost" and not caught.value.retryable
+    with pytest.raises(EngineError) as queued:
+        await asyncio.wait_for(collect(waiting), timeout=5)
+    assert queued.value.code == "unavailable" and waiting.outcome == "error"
+    assert fatal == ["restart me"] and not engine.healthy() and engine.stats()["broken"]
+    with pytest.raises(EngineError, match="cannot generate"):
+        engine.submit("Et maintenant ?", session="kiosk-3")
+    engine.close()
+
+
+async def test_closing_the_engine_under_a_request_is_an_error_not_a_short_answer(engine: Engine,
+                                                                                speech: StandInModel) -> None:
+    speech.step_s = 0.02
+    job = engine.submit("a" * 75, session="kiosk-1")  # one piece of 2.5 s
+    await asyncio.sleep(0.2)
+    await asyncio.to_thread(engine.close)
+    with pytest.raises(EngineError) as caught:
+        await asyncio.wait_for(collect(job), timeout=5)
+    assert caught.value.code == "unavailable" and caught.value.retryable and job.outcome == "error"
 
 
 async def test_cancelling_stops_a_running_generation_within_one_step(engine: Engine, speech: StandInModel) -> None:

@@ -7,14 +7,22 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 import socket
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
 
+from jarvis_agent.plugins.chatterbox_tts import RemoteEngine
 from jarvis_agent.settings import Settings
-from jarvis_agent.tts_engine.host import EngineStartError, ensure_engine, healthy, stop
+from jarvis_agent.tts_engine.host import EngineStartError, ensure_engine, healthy, stop, watch
+from jarvis_agent.tts_engine.model import EngineError
+
+from ..doubles.server import LocalServer
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -81,3 +89,62 @@ def test_a_worker_whose_engine_cannot_start_falls_back_to_espeak(host_env: Path,
     start_tts_engine(Settings(_env_file=None))
     assert os.environ["JARVIS_TTS"] == "espeak" and "JARVIS_TTS_ENGINE_URL" not in os.environ
     assert "espeak-ng" in capsys.readouterr().err
+
+
+def wait_for(condition, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_the_watch_starts_the_engine_again_after_it_lost_its_gpu_or_its_owner(host_env: Path, monkeypatch) -> None:
+    """Two ways an engine goes: its GPU fails (`serve` exits on a sticky CUDA error), or the worker that launched it
+    exits while another worker uses it. The other worker's watch starts a fresh one on the same address."""
+    monkeypatch.setenv("JARVIS_STANDIN_LOSE_DEVICE_ON", "Boum.")
+    settings = Settings(_env_file=None)
+    url, process = ensure_engine(settings)
+    done = watch(settings, every_s=0.2, misses=2)
+    try:
+        async def lose_the_device() -> str:
+            client = RemoteEngine(url)
+            try:
+                _ = [c async for c in client.synthesize("Boum.", emotion="neutral", voice=None, session="k")]
+            except EngineError as exc:
+                return exc.code
+            finally:
+                await client.aclose()
+            return "no error"
+
+        assert asyncio.run(lose_the_device()) == "device_lost"
+        assert process.wait(timeout=30) == 1  # `serve` exited, saying why in its exit code
+        second = wait_for(lambda: healthy(url))
+        assert host_env.read_text().count("load ") == 2
+        os.kill(second["pid"], signal.SIGTERM)  # the worker that launched it is gone
+        third = wait_for(lambda: (h := healthy(url)) and h["pid"] != second["pid"] and h)
+        assert host_env.read_text().count("load ") == 3 and third["requests"] == {"ok": 0, "cancelled": 0,
+                                                                                  "error": 0, "cached": 0}
+    finally:
+        done.set()
+        time.sleep(0.3)
+        if (last := healthy(url)) is not None:
+            os.kill(last["pid"], signal.SIGTERM)
+        stop(process)
+
+
+def test_another_service_on_the_engines_port_is_not_taken_for_the_engine() -> None:
+    async def page(_):
+        return PlainTextResponse("<html>not an engine</html>")
+
+    async def json_health(_):
+        return JSONResponse({"status": "ok"})
+
+    server = LocalServer([Route("/healthz", page)]).start()
+    other = LocalServer([Route("/healthz", json_health)]).start()
+    try:
+        assert healthy(server.url) is None and healthy(other.url) is None
+    finally:
+        server.stop()
+        other.stop()

@@ -75,6 +75,13 @@ async def test_refusals_are_clear_and_not_retryable(server, engine: Engine) -> N
         huge = await http.post("/v1/synthesize", content=b"{" + b" " * 20_000 + b"}",
                                headers={"content-type": "application/json"})
         assert huge.status_code == 413
+
+        async def chunked():  # no Content-Length: the cap applies as the body is read
+            for _ in range(64):
+                yield b" " * 1024
+
+        streamed = await http.post("/v1/synthesize", content=chunked(), headers={"content-type": "application/json"})
+        assert streamed.status_code == 413 and streamed.json()["code"] == "bad_input"
         session = await http.post("/v1/synthesize", json={"text": "Salut", "session": "a b\n"})
         assert session.status_code == 422
     tts = chatterbox_tts.TTS(client=chatterbox_tts.RemoteEngine(server.url))
@@ -97,6 +104,39 @@ async def test_an_overloaded_engine_answers_503_so_the_fallback_voice_takes_over
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await stream.aclose()
+    await client.aclose()
+
+
+async def test_a_request_waiting_its_turn_outlasts_the_clients_read_timeout(engine: Engine, speech) -> None:
+    """Keep-alive frames: the read timeout catches a stalled engine, not one busy with other kiosks (a 220-character
+    piece for another kiosk takes longer than the plugin's read timeout on a slow GPU)."""
+    speech.step_s = 0.01  # each piece of LONG takes 1.3 s or more; the client gives up after 0.5 s of silence
+    server = LocalServer(app=create_app(engine, keepalive_s=0.1)).start()
+    try:
+        busy = chatterbox_tts.RemoteEngine(server.url)
+        waiting = chatterbox_tts.RemoteEngine(server.url, timeout_s=0.5)
+        first = busy.synthesize(LONG, emotion="neutral", voice=None, session="k1")
+        started = asyncio.ensure_future(anext(first))
+        await asyncio.sleep(0.05)
+        chunks = [c async for c in waiting.synthesize(LONG, emotion="neutral", voice=None, session="k2")]
+        assert len(chunks) >= 3  # every piece, each behind a piece of kiosk 1's answer
+        await started
+        await first.aclose()
+        await busy.aclose()
+        await waiting.aclose()
+    finally:
+        server.stop()
+
+
+async def test_an_engine_that_cannot_generate_says_so_on_its_health(server, engine: Engine, speech) -> None:
+    speech.failures["Boum."] = RuntimeError("CUDA error: an illegal memory access was encountered")
+    client = chatterbox_tts.RemoteEngine(server.url)
+    with pytest.raises(EngineError) as caught:
+        _ = [c async for c in client.synthesize("Boum.", emotion="neutral", voice=None, session="k")]
+    assert caught.value.code == "device_lost"
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        health = await http.get("/healthz")
+    assert health.status_code == 503 and health.json()["status"] == "unavailable" and health.json()["broken"]
     await client.aclose()
 
 
