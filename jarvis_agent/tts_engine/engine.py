@@ -233,11 +233,21 @@ class Engine:
     def close(self) -> None:
         with self._cond:
             self._closing = True
-        self._fail_queued(EngineError("the TTS engine is shutting down", code="unavailable", retryable=True))
+        self._fail_queued()
         if self._thread is not None:
             self._thread.join(timeout=10)
 
-    def _fail_queued(self, error: EngineError) -> None:
+    def _refusal(self) -> EngineError | None:
+        """Why the engine takes no more work (shutting down, device lost), or None."""
+        if self._closing:
+            return EngineError("the TTS engine is shutting down", code="unavailable", retryable=True)
+        if self.broken is not None:
+            return EngineError(f"the TTS engine cannot generate any more: {self.broken}", code="unavailable",
+                               retryable=False)
+        return None
+
+    def _fail_queued(self) -> None:
+        error = self._refusal()
         with self._cond:
             jobs = [job for queue in self._sessions.values() for job in queue]
             self._sessions.clear()
@@ -320,11 +330,8 @@ class Engine:
     # --- scheduling ---------------------------------------------------------------------------------------------
     def _enqueue(self, job: Job, *, check_depth: bool = True) -> None:
         with self._cond:
-            if self._closing:
-                raise EngineError("the TTS engine is shutting down", code="unavailable", retryable=True)
-            if self.broken is not None:
-                raise EngineError(f"the TTS engine cannot generate any more: {self.broken}", code="unavailable",
-                                  retryable=False)
+            if (refusal := self._refusal()) is not None:
+                raise refusal
             if check_depth and self._depth() >= self.max_queue:
                 raise EngineError(f"TTS engine overloaded ({self.max_queue} pieces queued)", code="overloaded",
                                   retryable=False)
@@ -388,10 +395,8 @@ class Engine:
                 job = picked[0]
                 try:
                     self._generate(*picked)
-                except Exception as exc:  # past the model call (a model returning the wrong type…): the job ends
-                    logger.exception("TTS request %s failed", job.id)
-                    self._finish(job, "error", classify(exc))
-                    job.cancel()
+                except Exception as exc:  # the model's failure, or one past it (a model returning the wrong type)
+                    self._fail(job, classify(exc))
                 finally:
                     with self._cond:
                         self._running = None
@@ -417,18 +422,9 @@ class Engine:
                                           should_stop=lambda: job.cancelled or self._closing)
         except Cancelled:
             if self._closing and not job.cancelled:  # shut down under it: not an answer that ended well
-                self._finish(job, "error", EngineError("the TTS engine is shutting down", code="unavailable",
-                                                       retryable=True))
+                self._finish(job, "error", self._refusal())
             else:
                 self._finish(job, "cancelled")
-            return
-        except Exception as exc:
-            error = classify(exc)
-            logger.warning("TTS request %s failed (%s): %s", job.id, error.code, error)
-            if error.code == "device_lost":
-                self._break(str(error))
-            self._finish(job, "error", error)
-            job.cancel()  # drop its remaining pieces
             return
         job.timings.generate_s += time.perf_counter() - started
         if job.cancelled:
@@ -441,14 +437,20 @@ class Engine:
         if job.next_piece == len(job.pieces):
             self._finish(job, "ok")
 
+    def _fail(self, job: Job, error: EngineError) -> None:
+        logger.warning("TTS request %s failed (%s): %s", job.id, error.code, error)
+        if error.code == "device_lost":
+            self._break(str(error))
+        self._finish(job, "error", error)
+        job.cancel()  # drop its remaining pieces
+
     def _break(self, reason: str) -> None:
         """The device is unusable until the process restarts (a sticky CUDA error): refuse everything, fail what
         waits, and tell the owner (`serve` exits, and the worker's watch starts a fresh engine)."""
         logger.error("TTS engine unusable: %s", reason)
         with self._cond:  # from here `_enqueue` refuses: nothing queues behind the failure of what waits
             self.broken = reason
-        self._fail_queued(EngineError(f"the TTS engine cannot generate any more: {reason}", code="unavailable",
-                                      retryable=False))
+        self._fail_queued()
         if self.on_fatal is not None:
             self.on_fatal()
 

@@ -91,9 +91,9 @@ def create_app(engine: Engine, *, keepalive_s: float = 2.0) -> FastAPI:
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
-        ok = engine.healthy()
-        return JSONResponse({"status": "ok" if ok else "unavailable", "pid": os.getpid(), **engine.stats()},
-                            status_code=200 if ok else 503)
+        stats = engine.stats()
+        return JSONResponse({"status": "ok" if stats["healthy"] else "unavailable", "pid": os.getpid(), **stats},
+                            status_code=200 if stats["healthy"] else 503)
 
     @app.get("/metrics")
     async def metrics() -> Response:
